@@ -1,0 +1,113 @@
+"""The ``mopkit`` command: init, run, demo, serve, report."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import MopkitError
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "client.yaml"
+
+
+def cmd_init(args) -> int:
+    import re
+
+    slug = args.name
+    if not re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", slug):
+        raise MopkitError(f"{slug!r} is not a valid client folder name", fix="use lower-case letters, digits, '-' or '_', e.g. huayang")
+    folder = Path(args.clients_dir) / slug
+    cfg = folder / "client.yaml"
+    if cfg.exists():
+        raise MopkitError("a config for this client exists already", file=cfg, fix="edit it, or choose another name")
+    folder.mkdir(parents=True, exist_ok=True)
+    text = TEMPLATE.read_text(encoding="utf-8").replace("{{slug}}", slug).replace("{{name}}", args.display_name or slug)
+    cfg.write_text(text, encoding="utf-8")
+    print(f"wrote {cfg}\nnext: put the client's exports in {folder}/, edit the column mappings, then: mopkit run {cfg}")
+    return 0
+
+
+def _run(config: Path, runs: str | None, only: list[str] | None, report: bool) -> int:
+    from .run import list_notebooks, run_client
+
+    nbs = list_notebooks()
+    if only:
+        nbs = [p for p in nbs if any(p.stem.startswith(o) or p.stem.endswith(o) for o in only)]
+    res = run_client(config, runs, notebooks=nbs, report=report, progress=lambda m: print(m, flush=True))
+    print(res.summary())
+    return 0 if res.ok else 1
+
+
+def cmd_run(args) -> int:
+    return _run(Path(args.config), args.runs, args.only, not args.no_report)
+
+
+def cmd_demo(args) -> int:
+    from .run import sample_config_path
+
+    print("mopkit demo: the bundled sample merchant (data_samples/sample_merchant)")
+    return _run(sample_config_path(), args.runs, args.only, True)
+
+
+def cmd_serve(args) -> int:
+    from .serve import serve
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "manifest.json").exists():
+        runs = sorted(p.parent for p in run_dir.glob("*/manifest.json")) or sorted(p.parent for p in run_dir.glob("*/*/manifest.json"))
+        if not runs:
+            raise MopkitError("not a run folder", file=run_dir, fix="pass runs/<client>/<timestamp> (made by mopkit run)")
+        run_dir = runs[-1]
+    return serve(run_dir, args.port)
+
+
+def cmd_report(args) -> int:
+    import json
+
+    from .report import build_reports
+    from .run import NotebookResult
+
+    run_dir = Path(args.run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    results = [NotebookResult(**n) for n in manifest.get("notebooks", [])]
+    print(build_reports(run_dir, results))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mopkit", description="Marketing analytics kit: per-client notebook runs, reports and dashboards.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("init", help="write clients/NAME/client.yaml from the template")
+    s.add_argument("name")
+    s.add_argument("--display-name", help="the client's display name (Chinese allowed)")
+    s.add_argument("--clients-dir", default="clients")
+    s.set_defaults(func=cmd_init)
+    for name, fn, hlp in (("run", cmd_run, "run every notebook for a client"), ("demo", cmd_demo, "run everything on the sample merchant")):
+        s = sub.add_parser(name, help=hlp)
+        if name == "run":
+            s.add_argument("config", help="clients/<name>/client.yaml")
+            s.add_argument("--no-report", action="store_true", help="skip the HTML/PDF export")
+        s.add_argument("--runs", default=None, help="runs folder (default ./runs)")
+        s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 rfm_clv)")
+        s.set_defaults(func=fn)
+    s = sub.add_parser("serve", help="serve a run's dashboard with Voila on 127.0.0.1")
+    s.add_argument("run_dir")
+    s.add_argument("--port", type=int, default=8866)
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("report", help="rebuild a run's HTML pages and PDF")
+    s.add_argument("run_dir")
+    s.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MopkitError as exc:
+        print(f"mopkit: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Reading one export file into a DataFrame of raw values (CSV, XLSX, Parquet).
+
+CSV and XLSX are read as text, so that parsing (dates, amounts) happens in one place with
+counted repairs; Parquet keeps its own types. Encodings: UTF-8 with or without BOM, GBK and
+GB18030 (a superset of GBK, which is what Chinese Excel writes).
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import TableSource
+from ..errors import DataError
+
+_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def detect_format(src: TableSource) -> str:
+    if src.format != "auto":
+        return src.format
+    suffixes = [s.lower() for s in src.path.suffixes]
+    for s in reversed(suffixes):
+        if s in _FORMATS:
+            return _FORMATS[s]
+    raise DataError(
+        f"cannot tell the format of the {src.table} file from its name",
+        file=src.path,
+        fix="name it .csv, .xlsx or .parquet, or set data.%s.format in the client config" % src.table,
+    )
+
+
+def decode(raw: bytes, encoding: str, path: Path) -> tuple[str, str]:
+    """Decode file bytes; ``auto`` tries UTF-8 (BOM or not), then GB18030. Returns (text, encoding)."""
+    tries = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
+    for enc in tries:
+        try:
+            return raw.decode("utf-8-sig" if enc == "utf-8" else enc), enc
+        except UnicodeDecodeError as exc:
+            last = exc
+    bad = raw[max(0, last.start - 20) : last.end + 20]
+    raise DataError(
+        f"the file is not valid {' or '.join(tries)} text (byte {last.start})",
+        file=path,
+        examples=[repr(bad)],
+        fix="save it as UTF-8 (Excel: 'CSV UTF-8'), or set the right encoding (gbk / gb18030) in the client config",
+    )
+
+
+def read_raw(src: TableSource) -> pd.DataFrame:
+    """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong."""
+    path = src.path
+    if not path.exists():
+        raise DataError(f"the {src.table} file does not exist", file=path, fix=f"check data.{src.table}.path in the client config (relative paths are relative to the config file)")
+    if path.is_dir():
+        raise DataError(f"the {src.table} path is a folder, not a file", file=path, fix="point it at the export file itself")
+    fmt = detect_format(src)
+    try:
+        if fmt == "csv":
+            text, _ = decode(path.read_bytes(), src.encoding, path)
+            if not text.strip():
+                raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
+            sep = "\t" if path.suffix.lower() == ".tsv" else None
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="python" if sep is None else "c", skipinitialspace=True)
+        elif fmt == "xlsx":
+            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            df = pd.read_parquet(path)
+    except DataError:
+        raise
+    except pd.errors.ParserError as exc:
+        raise DataError(f"the {src.table} file is not a well-formed CSV: {exc}", file=path,
+                        fix="check quoting and the number of fields on the line named; re-export from the platform if needed") from None
+    except ValueError as exc:  # wrong sheet name, unreadable workbook
+        raise DataError(f"cannot read the {src.table} {fmt} file: {exc}", file=path,
+                        fix=f"check the file opens in Excel, and data.{src.table}.sheet if set") from None
+    except Exception as exc:  # zipfile.BadZipFile, pyarrow.ArrowInvalid, ...
+        raise DataError(f"cannot read the {src.table} file as {fmt}: {type(exc).__name__}: {exc}", file=path,
+                        fix=f"check the file is really {fmt} (set data.{src.table}.format if its name misleads)") from None
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    if df.columns.duplicated().any():
+        dup = sorted(set(df.columns[df.columns.duplicated()]))
+        raise DataError(f"the {src.table} file has duplicate column headers {dup}", file=path, fix="rename or remove the duplicate columns")
+    return df

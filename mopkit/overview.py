@@ -1,0 +1,124 @@
+"""Data health and a first look at the orders: the content of notebook ``00_data_health``."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .data.health import reconcile
+from .i18n import channel_name, register, t
+from .plotting import channel_color, new_ax
+
+register(
+    {
+        "health.title": {"zh": "数据体检", "en": "Data health"},
+        "health.intro": {
+            "zh": "下表列出每张表读取、保留、剔除和修复的行数及原因；读取行数 = 保留 + 剔除。联系方式在读取时已做假名化处理。",
+            "en": "Rows read, kept, dropped and repaired per table and reason; rows read = kept + dropped. Contact data was pseudonymised when loaded.",
+        },
+        "health.table": {"zh": "表", "en": "Table"},
+        "health.file": {"zh": "文件", "en": "File"},
+        "health.kind": {"zh": "类别", "en": "Kind"},
+        "health.reason": {"zh": "原因", "en": "Reason"},
+        "health.rows": {"zh": "行数", "en": "Rows"},
+        "health.read": {"zh": "读取", "en": "Read"},
+        "health.kept": {"zh": "保留", "en": "Kept"},
+        "health.dropped": {"zh": "剔除", "en": "Dropped"},
+        "health.repaired": {"zh": "修复", "en": "Repaired"},
+        "health.balanced": {"zh": "对账一致", "en": "Reconciles"},
+        "health.note": {"zh": "备注", "en": "Note"},
+        "overview.trend": {"zh": "每日订单与成交额", "en": "Daily orders and GMV"},
+        "overview.mix": {"zh": "各渠道成交额占比", "en": "GMV share by channel"},
+        "overview.summary": {
+            "zh": "{start} 至 {end} 共 {orders:,} 笔已支付订单，{customers:,} 位客户，成交额 {gmv:,.0f} {currency}；最大渠道为{top}（{share:.0%}）。",
+            "en": "{orders:,} paid orders from {customers:,} customers between {start} and {end}, GMV {gmv:,.0f} {currency}; the largest channel is {top} ({share:.0%}).",
+        },
+        "overview.dropped": {
+            "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见上表。",
+            "en": "Data health dropped {dropped:,} rows ({share:.1%} of those read); the reasons are in the table above.",
+        },
+    }
+)
+
+
+def health_summary(health: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per table rows read / kept / dropped / repaired with a reconcile flag, headers in ``lang``."""
+    piv = reconcile(health)
+    return piv.rename(columns={"table": t("health.table", lang), "read": t("health.read", lang), "kept": t("health.kept", lang),
+                               "dropped": t("health.dropped", lang), "repaired": t("health.repaired", lang),
+                               "balanced": t("health.balanced", lang)})
+
+
+def health_details(health: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every dropped, repaired and noted line of the ledger, headers and kinds in ``lang``."""
+    d = health[health["kind"].isin(["dropped", "repaired", "note"])].copy()
+    d["kind"] = d["kind"].map(lambda k: t(f"health.{k}", lang))
+    return d.rename(columns={c: t(f"health.{c}", lang) for c in ["table", "file", "kind", "reason", "rows"]}).reset_index(drop=True)
+
+
+def daily_series(orders: pd.DataFrame, *, time_col: str = "order_time", amount_col: str = "amount", status_col: str = "status") -> pd.DataFrame:
+    """Paid orders and GMV per calendar day, zero-filled over the whole span.
+
+    Required columns: ``order_time``, ``amount``; ``status`` if present (only ``paid`` counted).
+    Returns columns ``date, orders, gmv``.
+    """
+    paid = orders if status_col not in orders else orders[orders[status_col] == "paid"]
+    day = paid[time_col].dt.normalize()
+    g = paid.groupby(day)[amount_col].agg(["size", "sum"]).rename(columns={"size": "orders", "sum": "gmv"})
+    if g.empty:
+        return pd.DataFrame(columns=["date", "orders", "gmv"])
+    idx = pd.date_range(g.index.min(), g.index.max(), freq="D")
+    g = g.reindex(idx, fill_value=0)
+    g.index.name = "date"
+    return g.reset_index()
+
+
+def channel_mix(orders: pd.DataFrame, *, channel_col: str = "channel", amount_col: str = "amount", status_col: str = "status") -> pd.DataFrame:
+    """GMV, orders and GMV share per channel (paid orders). Returns ``channel, orders, gmv, share``."""
+    paid = orders if status_col not in orders else orders[orders[status_col] == "paid"]
+    g = paid.groupby(channel_col)[amount_col].agg(["size", "sum"]).rename(columns={"size": "orders", "sum": "gmv"})
+    g["share"] = g["gmv"] / g["gmv"].sum()
+    return g.sort_values("gmv", ascending=False).reset_index().rename(columns={channel_col: "channel"})
+
+
+def plot_trend(daily: pd.DataFrame, lang: str, *, ax=None, window: int = 7):
+    """Daily paid orders (thin) with a ``window``-day mean (bold), and GMV on a second axis."""
+    ax = new_ax(ax, figsize=(10, 4))
+    ax.plot(daily["date"], daily["orders"], lw=0.6, alpha=0.5, color="#0072B2")
+    ax.plot(daily["date"], daily["orders"].rolling(window, min_periods=1).mean(), lw=2, color="#0072B2", label=t("common.orders", lang))
+    ax.set_ylabel(t("common.orders", lang))
+    ax2 = ax.twinx()
+    ax2.plot(daily["date"], daily["gmv"].rolling(window, min_periods=1).mean(), lw=1.5, color="#E69F00", label=t("common.gmv", lang))
+    ax2.set_ylabel(t("common.gmv", lang))
+    ax2.grid(False)
+    ax.set_title(t("overview.trend", lang))
+    ax.set_xlabel(t("common.date", lang))
+    lines = ax.get_lines()[1:] + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left")
+    return ax
+
+
+def plot_channel_mix(mix: pd.DataFrame, lang: str, *, ax=None):
+    """Horizontal bars of GMV share per channel."""
+    ax = new_ax(ax, figsize=(7, 3.5))
+    names = [channel_name(c, lang) for c in mix["channel"]]
+    ax.barh(names[::-1], mix["share"][::-1], color=[channel_color(c) for c in mix["channel"]][::-1])
+    for y, v in enumerate(mix["share"][::-1]):
+        ax.text(v, y, f" {v:.0%}", va="center")
+    ax.set_xlabel(t("common.share", lang))
+    ax.set_title(t("overview.mix", lang))
+    ax.xaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
+    return ax
+
+
+def overview_text(orders: pd.DataFrame, mix: pd.DataFrame, lang: str, currency: str) -> str:
+    paid = orders[orders["status"] == "paid"]
+    top = mix.iloc[0]
+    return t("overview.summary", lang, start=paid["order_time"].min().date(), end=paid["order_time"].max().date(),
+             orders=len(paid), customers=paid["customer_id"].nunique(), gmv=paid["amount"].sum(), currency=currency,
+             top=channel_name(top["channel"], lang), share=top["share"])
+
+
+def dropped_text(health: pd.DataFrame, lang: str) -> str:
+    s = reconcile(health)
+    read = int(s["read"].sum())
+    dropped = int(s["dropped"].sum())
+    return t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0)
