@@ -11,6 +11,7 @@ bundled sample client in a temporary folder, so every notebook runs as it is.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ FINDINGS_DIR = "findings"  # under outputs/
 
 
 def _jsonable(obj: Any):
-    if isinstance(obj, (pd.Timestamp,)):
+    if isinstance(obj, (pd.Timestamp, dt.date)):
         return obj.isoformat()
     if hasattr(obj, "item"):  # numpy scalars
         return obj.item()

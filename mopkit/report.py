@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -100,7 +101,8 @@ def notebook_fragment(nb_path: Path) -> str:
     """The outputs of an executed notebook as an HTML fragment for the combined report."""
     nb = _clean(nbformat.read(nb_path, as_version=4))
     body, _ = _exporter("basic").from_notebook_node(nb)
-    return body
+    # heading anchors point into the notebook page, not into the combined report
+    return re.sub(r'<a class="anchor-link" href="[^"]*">[^<]*</a>', "", body)
 
 
 def _period(run_dir: Path) -> str:

@@ -176,7 +176,7 @@ def notebook_parameters(nb_path: Path) -> dict:
 
 def check_parameters(config: ClientConfig, notebooks: list[Path]) -> None:
     """Refuse config parameters a notebook does not declare, listing the ones it does."""
-    known_keys = {notebook_key(p) for p in notebooks}
+    known_keys = {notebook_key(p) for p in [*list_notebooks(), *notebooks]}
     unknown_nb = set(config.notebooks) - known_keys
     if unknown_nb:
         raise ConfigError(f"notebooks.{sorted(unknown_nb)[0]} names no notebook", file=config.path,

@@ -48,6 +48,14 @@ def decode(raw: bytes, encoding: str, path: Path) -> tuple[str, str]:
     )
 
 
+def sniff_separator(text: str, path: Path) -> str:
+    """Comma, tab, semicolon or '|', whichever splits the header line into the most fields."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    header = text.split("\n", 1)[0]
+    return max([",", "\t", ";", "|"], key=header.count)
+
+
 def read_raw(src: TableSource) -> pd.DataFrame:
     """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong."""
     path = src.path
@@ -61,8 +69,7 @@ def read_raw(src: TableSource) -> pd.DataFrame:
             text, _ = decode(path.read_bytes(), src.encoding, path)
             if not text.strip():
                 raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
-            sep = "\t" if path.suffix.lower() == ".tsv" else None
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, engine="python" if sep is None else "c", skipinitialspace=True)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_separator(text, path), skipinitialspace=True)
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
         else:

@@ -1,0 +1,25 @@
+"""Multi-channel attribution: journeys, rule-based / Markov / Shapley models, ROAS and budget.
+
+Typical use::
+
+    from mopkit.attribution import build_journeys, attribute, spend_by_channel, channel_performance, plan_budget
+    j = build_journeys(touchpoints, orders, lookback_days=30)
+    credits = attribute(j, ["last_touch", "linear", "markov", "shapley"])
+    perf = channel_performance(credits, spend_by_channel(ad_spend))
+    plan = plan_budget(perf, model="markov", roas_target=3.0, max_shift=0.2)
+"""
+from .budget import BudgetPlan, channel_performance, plan_budget, spend_by_channel, spend_coverage
+from .findings import attribution_findings
+from .heuristic import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
+from .journeys import Journeys, build_journeys, journeys_from_paths, report_table
+from .tables import localise, roas_table
+from .markov import MarkovAttribution, markov, transition_matrix
+from .models import DEFAULT_MODELS, MODELS, attribute, get_model
+from .shapley import shapley, shapley_values
+
+__all__ = [
+    "BudgetPlan", "channel_performance", "plan_budget", "spend_by_channel", "spend_coverage",
+    "attribution_findings", "first_touch", "last_non_direct", "last_touch", "linear", "position_based",
+    "time_decay", "Journeys", "build_journeys", "journeys_from_paths", "MarkovAttribution", "markov",
+    "transition_matrix", "report_table", "localise", "roas_table", "DEFAULT_MODELS", "MODELS", "attribute", "get_model", "shapley", "shapley_values",
+]

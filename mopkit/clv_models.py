@@ -1,0 +1,359 @@
+"""Buy-till-you-die and spend models: the only module that calls lifetimes.
+
+lifetimes 0.11.3 is archived. It is imported lazily, inside ``warnings.catch_warnings()`` (its
+import and its likelihoods install a process-wide FutureWarning filter that this undoes), its
+optimizer output is captured, and no lifetimes object is kept on our models: a fitted model
+stores plain parameters, and a lifetimes fitter is rebuilt from them for each prediction, so
+our models pickle with the standard library.
+
+Models (registry :data:`TRANSACTION_MODELS`, chosen by name):
+
+- ``bgnbd``      BG/NBD, Fader, Hardie & Lee (2005), Marketing Science 24(2).
+- ``pareto_nbd`` Pareto/NBD, Schmittlein, Morrison & Colombo (1987), Management Science 33(1).
+- ``mbgnbd``     MBG/NBD, Batislam, Denizel & Filiztekin (2007), IJRM 24(3).
+- Gamma-Gamma spend model, Fader, Hardie & Lee (2005b), "RFM and CLV: Using Iso-Value Curves",
+  JMR 42(4); note http://brucehardie.com/notes/025/.
+
+All are fitted on the unique ``(frequency, recency, T)`` rows with the number of customers as
+weight: the likelihood is a sum over customers, so the maximum is the same and the work is
+proportional to the number of distinct histories, not customers.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InsufficientDataError, ModelError, NotFittedError
+
+TRANSACTION_MODELS = {
+    "bgnbd": ("BetaGeoFitter", ("r", "alpha", "a", "b")),
+    "pareto_nbd": ("ParetoNBDFitter", ("r", "alpha", "s", "beta")),
+    "mbgnbd": ("ModifiedBetaGeoFitter", ("r", "alpha", "a", "b")),
+}
+MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "gamma_gamma": "Gamma-Gamma"}
+
+#: Retry ladder: each rung is tried in turn until one converges to finite, sane parameters.
+DEFAULT_LADDER = (
+    {"note": "default"},
+    {"note": "looser tolerance", "tol": 1e-5},
+    {"note": "penalizer 0.001", "penalizer": 1e-3},
+    {"note": "penalizer 0.01", "penalizer": 1e-2},
+    {"note": "rescaled data", "scale": True, "penalizer": 1e-3},
+)
+_MAX_PARAM = 1e6
+
+
+def _lifetimes():
+    """Import lifetimes without letting it change the process's warning filters."""
+    with warnings.catch_warnings():
+        import lifetimes  # noqa: PLC0415 - lazy on purpose: archived dependency, one module only
+    return lifetimes
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Capture lifetimes' prints and its FutureWarning filter for the duration of a call."""
+    buf = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(buf):
+        yield buf
+
+
+def collapse(df: pd.DataFrame, cols) -> pd.DataFrame:
+    """Unique rows of ``cols`` with a ``weight`` column counting the customers behind each."""
+    return df.groupby(list(cols), sort=True).size().rename("weight").reset_index()
+
+
+def check_enough_data(summary: pd.DataFrame, min_repeat_customers: int = 200, *, frequency_col: str = "frequency") -> int:
+    """Number of repeat customers; raise :class:`InsufficientDataError` if below the threshold.
+
+    BG/NBD-type models learn the repurchase and drop-out rates from customers who came back; with
+    only a few dozen of them the parameters (and every CLV figure) are noise.
+    """
+    n_rep = int((summary[frequency_col] > 0).sum())
+    if n_rep < min_repeat_customers:
+        raise InsufficientDataError(
+            f"only {n_rep} customers bought more than once (of {len(summary)}); at least "
+            f"{min_repeat_customers} are needed for a trustworthy CLV model, so CLV is skipped",
+            fix="use a longer order history, or lower min_repeat_customers if you accept noisier CLV",
+        )
+    return n_rep
+
+
+def _check_fitted(obj):
+    if not hasattr(obj, "params_"):
+        raise NotFittedError(f"{type(obj).__name__} is not fitted yet", fix="call .fit(summary) first")
+
+
+class TransactionModel:
+    """A BG/NBD-family model of when customers buy again and whether they are still active.
+
+    Parameters
+    ----------
+    model : "bgnbd", "pareto_nbd" or "mbgnbd".
+    weighted : fit on unique histories with weights (same answer, faster); False fits every row.
+    ladder : retry rungs (dicts with optional ``tol``, ``penalizer``, ``scale``, ``note``).
+
+    Fitted attributes: ``params_`` (dict), ``loglik_`` (total log-likelihood at the parameters,
+    in the fitted time unit, without penalty), ``n_customers_``, ``n_rows_`` (rows the optimizer
+    saw), ``attempts_`` (one dict per rung tried), ``rung_`` (note of the rung that worked).
+    """
+
+    def __init__(self, model: str = "bgnbd", *, weighted: bool = True, ladder=DEFAULT_LADDER):
+        self.model = model
+        self.weighted = weighted
+        self.ladder = ladder
+
+    # -- fitting --------------------------------------------------------------------------
+    def _cls(self):
+        if self.model not in TRANSACTION_MODELS:
+            raise ModelError(f"unknown transaction model {self.model!r}", fix=f"use one of {sorted(TRANSACTION_MODELS)}")
+        return getattr(_lifetimes(), TRANSACTION_MODELS[self.model][0])
+
+    def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", recency_col="recency", T_col="T"):
+        """Fit on a summary (columns frequency, recency, T; see :func:`mopkit.clv.clv_summary`).
+
+        Raises
+        ------
+        ModelError
+            No rung of the retry ladder converged; the message carries the optimizer's own words.
+        """
+        cls = self._cls()
+        names = TRANSACTION_MODELS[self.model][1]
+        data = summary[[frequency_col, recency_col, T_col]].set_axis(["frequency", "recency", "T"], axis=1)
+        rows = collapse(data, ["frequency", "recency", "T"]) if self.weighted else data.assign(weight=1)
+        f, r, T, w = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight"))
+        attempts = []
+        for rung in self.ladder:
+            c = float(np.median(T[T > 0])) if rung.get("scale") and (T > 0).any() else 1.0
+            fitter = cls(penalizer_coef=rung.get("penalizer", 0.0))
+            kw = {"weights": w}
+            if "tol" in rung:
+                kw["tol"] = rung["tol"]
+            if self.model == "pareto_nbd":
+                kw["initial_params"] = np.ones(4)  # lifetimes would draw them from the global RNG
+            try:
+                with _quiet() as out:
+                    fitter.fit(f, r / c, T / c, **kw)
+                p = dict(zip(names, (float(v) for v in fitter.params_[list(names)])))
+                p["alpha"] *= c
+                if "beta" in p:
+                    p["beta"] *= c
+                bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM]
+                if bad:
+                    raise ValueError(f"parameters {bad} ran off to {[p[k] for k in bad]}")
+            except Exception as exc:  # lifetimes raises ConvergenceError/ValueError/LinAlgError
+                msg = (out.getvalue().strip().splitlines() or [""])[-1]
+                attempts.append({"rung": rung.get("note", ""), "ok": False, "error": f"{type(exc).__name__}: {exc}".strip(), "optimizer": msg})
+                continue
+            attempts.append({"rung": rung.get("note", ""), "ok": True})
+            self.params_ = p
+            self.rung_ = rung.get("note", "")
+            self.attempts_ = attempts
+            self.n_customers_ = int(w.sum())
+            self.n_rows_ = len(rows)
+            self.loglik_ = float(self.loglik(f, r, T, w))
+            return self
+        detail = "; ".join(f"[{a['rung']}] {a['error']} {a.get('optimizer', '')}".strip() for a in attempts)
+        raise ModelError(
+            f"{MODEL_NAMES[self.model]} did not converge on any rung of the retry ladder: {detail}",
+            fix="check for extreme customers (bulk buyers, test accounts), use weeks instead of days "
+            "(time_unit: W), or try another model",
+        )
+
+    # -- lifetimes bridge -----------------------------------------------------------------
+    def _fitter(self):
+        _check_fitted(self)
+        fitter = self._cls()()
+        fitter.params_ = pd.Series(self.params_)
+        return fitter
+
+    def loglik(self, frequency, recency, T, weights=None) -> float:
+        """Total log-likelihood (no penalty) of histories at the fitted parameters."""
+        _check_fitted(self)
+        f, r, T = (np.asarray(x, dtype=float) for x in (frequency, recency, T))
+        w = np.ones_like(f) if weights is None else np.asarray(weights, dtype=float)
+        p = np.array(list(self.params_.values()))
+        cls = self._cls()
+        with _quiet():
+            if self.model == "pareto_nbd":  # lifetimes divides by mean weight, on raw parameters
+                return float(-cls._negative_log_likelihood(p, f, r, T, w, 0.0) * w.mean())
+            return float(-cls._negative_log_likelihood(np.log(p), f.astype(int), r, T, w, 0.0) * w.sum())
+
+    def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
+        """Expected repeat purchases in the next ``t`` time units for each history."""
+        fitter = self._fitter()
+        with _quiet():
+            out = fitter.conditional_expected_number_of_purchases_up_to_time(t, np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float))
+        return np.asarray(out, dtype=float)
+
+    def p_alive(self, frequency, recency, T) -> np.ndarray:
+        """Probability that each customer is still active ("alive")."""
+        fitter = self._fitter()
+        with _quiet():
+            out = fitter.conditional_probability_alive(np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float))
+        return np.clip(np.asarray(out, dtype=float), 0.0, 1.0)
+
+    def expected_purchases_new(self, t) -> np.ndarray:
+        """Expected repeat purchases by a new customer within ``t`` time units of the first."""
+        fitter = self._fitter()
+        with _quiet():
+            return np.asarray(fitter.expected_number_of_purchases_up_to_time(np.asarray(t, dtype=float)), dtype=float)
+
+    def p_alive_matrix(self, max_frequency: int, max_recency: int) -> pd.DataFrame:
+        """P(alive) for frequency 0..max_frequency (rows) and recency 0..max_recency (columns),
+        at T = max_recency (Fader, Hardie & Lee 2005, Figure 5 style)."""
+        f, r = np.meshgrid(np.arange(max_frequency + 1), np.arange(max_recency + 1), indexing="ij")
+        p = self.p_alive(f.ravel(), r.ravel(), np.full(f.size, float(max_recency)))
+        m = pd.DataFrame(p.reshape(f.shape), index=pd.RangeIndex(max_frequency + 1, name="frequency"),
+                         columns=pd.RangeIndex(max_recency + 1, name="recency"))
+        m.loc[0, m.columns[1:]] = np.nan  # recency > 0 is impossible with no repeat purchase
+        return m
+
+
+class SpendModel:
+    """Gamma-Gamma model of the average order value of repeat customers.
+
+    Fitted on customers with ``frequency > 0`` and ``monetary_value > 0`` (unique pairs, weighted).
+    Fitted attributes: ``params_`` {p, q, v}, ``loglik_``, ``n_customers_``, ``attempts_``, ``rung_``.
+    ``v`` is lifetimes' name for the paper's gamma (a scale in money units).
+    """
+
+    def __init__(self, *, weighted: bool = True, ladder=DEFAULT_LADDER):
+        self.weighted = weighted
+        self.ladder = ladder
+
+    def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", monetary_col="monetary_value"):
+        rep = summary[(summary[frequency_col] > 0) & (summary[monetary_col] > 0)]
+        if rep.empty:
+            raise InsufficientDataError("no repeat customer with a positive order value: cannot fit the spend model",
+                                        fix="check the amount column")
+        data = rep[[frequency_col, monetary_col]].set_axis(["frequency", "monetary_value"], axis=1)
+        rows = collapse(data, ["frequency", "monetary_value"]) if self.weighted else data.assign(weight=1)
+        f, m, w = (rows[c].to_numpy(dtype=float) for c in ("frequency", "monetary_value", "weight"))
+        lt = _lifetimes()
+        attempts = []
+        for rung in self.ladder:
+            c = float(np.average(m, weights=w)) if rung.get("scale") else 1.0
+            fitter = lt.GammaGammaFitter(penalizer_coef=rung.get("penalizer", 0.0))
+            kw = {"weights": w, "q_constraint": True}
+            if "tol" in rung:
+                kw["tol"] = rung["tol"]
+            try:
+                with _quiet() as out:
+                    fitter.fit(f, m / c, **kw)
+                p = {k: float(fitter.params_[k]) for k in ("p", "q", "v")}
+                p["v"] *= c
+                bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM * max(c, 1)]
+                if bad or p["q"] <= 1:
+                    raise ValueError(f"parameters {p} are not usable (q must exceed 1 for a finite mean)")
+            except Exception as exc:
+                msg = (out.getvalue().strip().splitlines() or [""])[-1]
+                attempts.append({"rung": rung.get("note", ""), "ok": False, "error": f"{type(exc).__name__}: {exc}", "optimizer": msg})
+                continue
+            attempts.append({"rung": rung.get("note", ""), "ok": True})
+            self.params_, self.rung_, self.attempts_ = p, rung.get("note", ""), attempts
+            self.n_customers_ = int(w.sum())
+            with _quiet():
+                self.loglik_ = float(-lt.GammaGammaFitter._negative_log_likelihood(
+                    np.log([p["p"], p["q"], p["v"]]), f, m, w, 0.0) * w.sum())
+            return self
+        detail = "; ".join(f"[{a['rung']}] {a['error']} {a.get('optimizer', '')}".strip() for a in attempts)
+        raise ModelError(f"Gamma-Gamma did not converge on any rung of the retry ladder: {detail}",
+                         fix="remove extreme order values (wholesale orders, test orders) and retry")
+
+    def expected_order_value(self, frequency, monetary_value) -> np.ndarray:
+        """Expected average order value per customer: a weighted mean of the customer's own
+        average and the population mean (Fader, Hardie & Lee 2005b, eq. 5 of note 025)."""
+        _check_fitted(self)
+        p, q, v = self.params_["p"], self.params_["q"], self.params_["v"]
+        x = np.asarray(frequency, dtype=float)
+        m = np.asarray(monetary_value, dtype=float)
+        wi = p * x / (p * x + q - 1)
+        return (1 - wi) * (v * p / (q - 1)) + wi * m
+
+    def population_mean(self) -> float:
+        _check_fitted(self)
+        return self.params_["v"] * self.params_["p"] / (self.params_["q"] - 1)
+
+
+def independence_check(summary: pd.DataFrame, *, threshold: float = 0.3, frequency_col="frequency", monetary_col="monetary_value") -> dict:
+    """Gamma-Gamma assumes order value is independent of purchase frequency: Pearson correlation
+    of frequency and mean repeat value among repeat customers; ``ok`` if ``|corr| < threshold``
+    (Fader & Hardie report 0.11 on CDNOW)."""
+    rep = summary[(summary[frequency_col] > 0) & (summary[monetary_col] > 0)]
+    corr = float(np.corrcoef(rep[frequency_col], rep[monetary_col])[0, 1]) if len(rep) > 2 else float("nan")
+    return {"corr": corr, "n": int(len(rep)), "threshold": threshold, "ok": bool(np.isfinite(corr) and abs(corr) < threshold)}
+
+
+@dataclass
+class ModelComparison:
+    """Holdout comparison of transaction models (see :func:`select_model`)."""
+
+    table: pd.DataFrame  # one row per model: params, loglik, holdout errors
+    best: str
+    margin: float  # relative RMSE improvement of the best over the runner-up (0.1 = 10 % lower)
+    models: dict = field(default_factory=dict)  # name -> fitted TransactionModel on calibration data
+
+
+def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgnbd"), *, weighted: bool = True) -> ModelComparison:
+    """Fit each model on the calibration columns and score it on the holdout period.
+
+    Required columns: ``frequency_cal, recency_cal, T_cal, frequency_holdout, duration_holdout``.
+    The score is the per-customer RMSE of predicted vs actual holdout repeat purchases (lower is
+    better); also reported: MAE and the error of the total (sum over customers, in percent).
+    A model that fails on every rung is listed with its error and left out of the choice.
+
+    Raises
+    ------
+    ModelError
+        Every model failed.
+    """
+    f, r, T = (cal_holdout[c].to_numpy(float) for c in ("frequency_cal", "recency_cal", "T_cal"))
+    actual = cal_holdout["frequency_holdout"].to_numpy(float)
+    dur = float(cal_holdout["duration_holdout"].iloc[0])
+    rows, fitted = [], {}
+    cal = pd.DataFrame({"frequency": f, "recency": r, "T": T})
+    for name in models:
+        try:
+            m = TransactionModel(name, weighted=weighted).fit(cal)
+        except ModelError as exc:
+            rows.append({"model": name, "error": exc.message})
+            continue
+        pred = m.expected_purchases(dur, f, r, T)
+        err = pred - actual
+        rows.append({
+            "model": name, "params": m.params_, "loglik": m.loglik_, "rung": m.rung_,
+            "holdout_rmse": float(np.sqrt(np.mean(err ** 2))), "holdout_mae": float(np.mean(np.abs(err))),
+            "holdout_total_actual": float(actual.sum()), "holdout_total_predicted": float(pred.sum()),
+            "holdout_total_error_pct": float(100 * (pred.sum() - actual.sum()) / max(actual.sum(), 1e-12)),
+        })
+        fitted[name] = m
+    table = pd.DataFrame(rows).set_index("model")
+    if not fitted:
+        raise ModelError("no transaction model could be fitted: " + "; ".join(f"{r['model']}: {r['error']}" for r in rows),
+                         fix="check the data for extreme customers or use time_unit W")
+    ok = table.dropna(subset=["holdout_rmse"]).sort_values("holdout_rmse")
+    best = ok.index[0]
+    margin = float(1 - ok["holdout_rmse"].iloc[0] / ok["holdout_rmse"].iloc[1]) if len(ok) > 1 else 0.0
+    return ModelComparison(table, best, margin, fitted)
+
+
+def expected_cumulative_repeat(model: TransactionModel, birth: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Model-expected cumulative repeat purchases of a cohort, at each time in ``grid``.
+
+    ``birth`` is each customer's first-purchase time and ``grid`` the calendar times, in the same
+    unit as the model; sums E[X(t - birth)] over customers born before t (Fader, Hardie & Lee
+    2005, Figure 3 "tracking cumulative repeat transactions").
+    """
+    births, counts = np.unique(np.asarray(birth, float), return_counts=True)
+    out = np.zeros(len(grid))
+    for i, t in enumerate(np.asarray(grid, float)):
+        live = births < t
+        if live.any():
+            out[i] = float(np.sum(counts[live] * model.expected_purchases_new(t - births[live])))
+    return out

@@ -1,0 +1,182 @@
+"""The loader: column mapping, encodings, formats, every bad-input error, the health ledger."""
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+
+from mopkit.config import load_config
+from mopkit.data.loader import load_tables
+from mopkit.errors import ConfigError, DataError
+
+HEADER = "订单编号,买家ID,下单时间,实付金额,渠道,订单状态\n"
+
+
+def write_client(tmp_path, orders_text: str | bytes, *, name="orders.csv", extra: str = "", window: str = ""):
+    f = tmp_path / name
+    if isinstance(orders_text, bytes):
+        f.write_bytes(orders_text)
+    else:
+        f.write_text(orders_text, encoding="utf-8")
+    cfg = tmp_path / "client.yaml"
+    cfg.write_text(
+        textwrap.dedent(
+            f"""\
+            client: {{name: 测试店, slug: t}}
+            {window}
+            data:
+              orders: {{path: {name}}}
+            {extra}
+            """
+        ),
+        encoding="utf-8",
+    )
+    return load_config(cfg)
+
+
+def rows(n, start=0, fmt="2024-01-{d:02d}"):
+    return "".join(f"A{i},U{i % 3},{fmt.format(d=1 + i % 28)},{10 + i},抖音,已支付\n" for i in range(start, start + n))
+
+
+def test_chinese_headers_gbk_and_reconciled_drops(tmp_path):
+    # 20 good rows + 1 missing customer, 1 bad date, 1 negative amount, 1 exact duplicate,
+    # 1 amount with a currency sign (repaired, kept) -> read 25, kept 21, dropped 4.
+    text = HEADER + rows(20) + "B1,,2024-01-02,5,抖音,已支付\nB2,U1,not a date,5,抖音,已支付\n"
+    text += "B3,U1,2024-01-02,-5,抖音,已支付\nA0,U0,2024-01-01,10,抖音,已支付\nB4,U2,2024年1月3日,\"￥1,234.50\",天猫,已退款\n"
+    cfg = write_client(tmp_path, text.encode("gbk"))
+    res = load_tables(cfg)
+    o = res.tables["orders"]
+    assert len(o) == 21
+    s = res.summary().set_index("table").loc["orders"]
+    assert (s["read"], s["kept"], s["dropped"]) == (25, 21, 4)
+    h = res.health.set_index("reason")["rows"]
+    assert h["missing customer_id"] == 1
+    assert h["unparseable order_time"] == 1
+    assert h["negative amount"] == 1
+    assert h["exact duplicate row"] == 1
+    b4 = o.set_index("order_id").loc["B4"]
+    assert b4["amount"] == 1234.5 and b4["channel"] == "tmall" and b4["status"] == "refunded"
+    assert b4["refund_amount"] == 1234.5  # refunded with no refund amount: full refund assumed, counted
+    assert h["refunded without refund_amount: full refund assumed"] == 1
+
+
+def test_utf8_bom_xlsx_and_parquet_read_the_same(tmp_path):
+    df = pd.DataFrame({"订单编号": ["A1", "A2"], "买家ID": ["U1", "U2"], "下单时间": ["2024/1/5 13:02", "2024-01-06"],
+                       "实付金额": ["¥12.50", "8"]})
+    (tmp_path / "csv").mkdir()
+    df.to_csv(tmp_path / "csv" / "o.csv", index=False, encoding="utf-8-sig")
+    (tmp_path / "x").mkdir()
+    df.to_excel(tmp_path / "x" / "o.xlsx", index=False)
+    (tmp_path / "p").mkdir()
+    df.to_parquet(tmp_path / "p" / "o.parquet")
+    got = []
+    for sub, name in (("csv", "o.csv"), ("x", "o.xlsx"), ("p", "o.parquet")):
+        cfg = tmp_path / sub / "client.yaml"
+        cfg.write_text(f"client: {{name: x, slug: x}}\ndata:\n  orders: {{path: {name}}}\n", encoding="utf-8")
+        got.append(load_tables(load_config(cfg)).tables["orders"])
+    for g in got[1:]:
+        pd.testing.assert_frame_equal(got[0], g)
+    assert got[0]["amount"].tolist() == [12.5, 8.0]
+
+
+def test_missing_file_names_the_file_and_fix(tmp_path):
+    cfg = tmp_path / "client.yaml"
+    cfg.write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: nope.csv}\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_tables(load_config(cfg))
+    msg = str(e.value)
+    assert "nope.csv" in msg and "does not exist" in msg and "fix:" in msg
+
+
+def test_missing_required_column_lists_headers(tmp_path):
+    cfg = write_client(tmp_path, "订单编号,买家ID,实付金额\nA1,U1,3\n")
+    with pytest.raises(DataError) as e:
+        load_tables(cfg)
+    msg = str(e.value)
+    assert "order_time" in msg and "订单编号" in msg and "data.orders.columns" in msg
+
+
+def test_mapping_to_absent_header(tmp_path):
+    (tmp_path / "orders.csv").write_text(HEADER + rows(3), encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(
+        "client: {name: x, slug: x}\ndata:\n  orders:\n    path: orders.csv\n    columns: {amount: 金额}\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_tables(load_config(tmp_path / "client.yaml"))
+    assert "金额" in str(e.value) and "实付金额" in str(e.value)
+
+
+def test_mostly_unparseable_dates_stop_with_examples(tmp_path):
+    text = HEADER + "".join(f"A{i},U1,yesterday,5,抖音,已支付\n" for i in range(5)) + rows(2, start=10)
+    cfg = write_client(tmp_path, text)
+    with pytest.raises(DataError) as e:
+        load_tables(cfg)
+    msg = str(e.value)
+    assert "下单时间" in msg and "line 2" in msg and "'yesterday'" in msg
+
+
+def test_conflicting_duplicate_order_ids(tmp_path):
+    cfg = write_client(tmp_path, HEADER + rows(5) + "A1,U9,2024-01-09,99,抖音,已支付\n")
+    with pytest.raises(DataError) as e:
+        load_tables(cfg)
+    assert "order ids" in str(e.value) and "A1" in str(e.value)
+
+
+def test_unknown_status_value(tmp_path):
+    cfg = write_client(tmp_path, HEADER + rows(3) + "B1,U1,2024-01-02,5,抖音,待评价\n")
+    with pytest.raises(DataError) as e:
+        load_tables(cfg)
+    assert "待评价" in str(e.value) and "values: {status" in str(e.value)
+
+
+def test_wrong_encoding_named(tmp_path):
+    cfg = write_client(tmp_path, (HEADER + rows(3)).encode("gbk"))
+    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: orders.csv, encoding: utf-8}\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_tables(load_config(tmp_path / "client.yaml"))
+    assert "utf-8" in str(e.value) and "gbk" in str(e.value)
+
+
+def test_empty_and_corrupt_files(tmp_path):
+    cfg = write_client(tmp_path, "")
+    with pytest.raises(DataError, match="empty"):
+        load_tables(cfg)
+    cfg = write_client(tmp_path, b"PK\x03\x04 not really a workbook", name="orders.xlsx")
+    with pytest.raises(DataError, match="orders.xlsx"):
+        load_tables(cfg)
+
+
+def test_window_drops_are_counted(tmp_path):
+    cfg = write_client(tmp_path, HEADER + rows(10) + "C1,U1,2023-12-31,5,抖音,已支付\n",
+                       window="window: {start: 2024-01-01, end: 2024-01-05}")
+    res = load_tables(cfg)
+    h = res.health.set_index("reason")["rows"]
+    # rows(10) has dates 1..10 January: 6..10 are after the window, plus the 2023 row
+    assert h["outside the analysis window"] == 6
+    assert len(res.tables["orders"]) == 5
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("client: {name: x, slug: x}\n", "data.orders"),
+        ("client: {name: x, slug: BAD SLUG}\ndata: {orders: o.csv}\n", "slug"),
+        ("client: {name: x, slug: x}\nlanguage: fr\ndata: {orders: o.csv}\n", "language"),
+        ("client: {name: x, slug: x}\ndata: {orders: o.csv, sales: s.csv}\n", "sales"),
+        ("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv, columns: {price: 金额}}\n", "price"),
+        ("client: {name: x, slug: x}\nwindow: {start: 2024-05-01, end: 2024-01-01}\ndata: {orders: o.csv}\n", "window.start"),
+        ("client: {name: x, slug: x\ndata: [\n", "not valid YAML"),
+        ("client: {name: x, slug: x}\ncolour: red\ndata: {orders: o.csv}\n", "colour"),
+    ],
+)
+def test_config_errors(tmp_path, text, needle):
+    p = tmp_path / "client.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert needle in str(e.value) and "fix:" in str(e.value) and "client.yaml" in str(e.value)
+
+
+def test_missing_config(tmp_path):
+    with pytest.raises(ConfigError, match="mopkit init"):
+        load_config(tmp_path / "nope" / "client.yaml")

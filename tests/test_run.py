@@ -1,0 +1,154 @@
+"""End-to-end runs: folder layout, manifest, reports, isolation of a failing notebook, skips."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mopkit.run import list_notebooks, notebook_key, run_client
+
+
+def _notebook(path: Path, body: str) -> Path:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [new_code_cell('run_dir: str = ""\nlanguage: str = "zh"', metadata={"tags": ["parameters"]}), new_code_cell(body)]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_full_run_layout_and_manifest(small_run):
+    res = small_run
+    assert res.ok, res.summary()
+    run = res.run_dir
+    names = [p.stem for p in list_notebooks()]
+    assert [n.name for n in res.notebooks] == names
+    for n in names:
+        assert (run / "notebooks" / f"{n}.ipynb").exists()
+        assert (run / "html" / f"{n}.html").exists()
+    assert (run / "report.pdf").stat().st_size > 20_000
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert m["ok"] is True
+    assert {n["name"] for n in m["notebooks"]} == set(names)
+    assert all(n["status"] == "ok" and n["seconds"] > 0 for n in m["notebooks"])
+    assert len(m["inputs"]["orders"]["sha256"]) == 64
+    assert m["versions"]["pandas"] == pd.__version__
+    assert "salt" not in m["config"]
+    assert "outputs/daily_orders.csv" in m["outputs"]
+
+
+def test_run_outputs_reconcile_with_the_data(small_run):
+    run = small_run.run_dir
+    orders = pd.read_parquet(run / "data" / "orders.parquet")
+    daily = pd.read_csv(run / "outputs" / "daily_orders.csv")
+    paid = orders[orders["status"] == "paid"]
+    assert daily["orders"].sum() == len(paid)
+    assert abs(daily["gmv"].sum() - paid["amount"].sum()) < 0.01
+
+
+def test_pdf_is_chinese_and_names_the_client(small_run):
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(small_run.run_dir / "report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "花漾美妆旗舰店" in text
+    assert "执行摘要" in text and "数据体检" in text
+    assert "run_dir" not in text and "import " not in text  # no code in the report
+
+
+def test_no_raw_contact_data_in_any_run_file(small_run, small_client):
+    raw = pd.read_csv(small_client.parent / "customers.csv", encoding="gbk", dtype=str)
+    needles = set(raw["手机号"].dropna().head(50)) | set(raw["姓名"].dropna().head(50)) | set(raw["客户ID"].dropna().head(50))
+    for f in small_run.run_dir.rglob("*"):
+        if f.is_file() and f.suffix in {".csv", ".json", ".html", ".ipynb", ".yaml"}:
+            text = f.read_text(encoding="utf-8-sig", errors="ignore")
+            hit = [n for n in needles if n in text]
+            assert not hit, f"{f.name} contains raw contact data {hit[:3]}"
+
+
+def test_failing_notebook_is_isolated_and_reported(small_client, tmp_path):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    first = list_notebooks()[0]
+    shutil.copy(first, nbs / first.name)
+    boom = _notebook(nbs / "05_boom.ipynb", "x = 1\nraise ValueError('planted failure')")
+    after = _notebook(nbs / "06_after.ipynb", "from mopkit.context import open_run\nctx = open_run(run_dir)\nctx.write_csv(ctx.table('orders').head(), 'after.csv')")
+    res = run_client(small_client, tmp_path / "runs", notebooks=[nbs / first.name, boom, after], progress=None)
+    status = {n.name: n for n in res.notebooks}
+    assert status["05_boom"].status == "failed"
+    # execution count as the executed notebook shows it: parameters (1), papermill's injected
+    # parameters (2), the raising cell (3)
+    assert status["05_boom"].cell == 3 and "ValueError: planted failure" in status["05_boom"].error
+    assert status[first.stem].status == "ok" and status["06_after"].status == "ok"
+    assert (res.run_dir / "outputs" / "after.csv").exists()
+    assert not res.ok and "05_boom: FAILED in cell 3" in res.summary()
+    assert res.report.exists()  # the report still builds and carries the failure note
+    m = json.loads((res.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert m["ok"] is False
+
+
+def test_notebook_needing_a_missing_table_is_skipped(tmp_path):
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\nA2,U1,2024-01-03,7\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text("client: {name: 小店, slug: tiny}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    nb = _notebook(tmp_path / "03_attribution.ipynb", "raise RuntimeError('must not run')")
+    res = run_client(tmp_path / "client.yaml", tmp_path / "runs", notebooks=[nb], report=False, progress=None)
+    (r,) = res.notebooks
+    assert r.status == "skipped" and "touchpoints" in r.note
+    assert res.ok
+
+
+def test_runs_never_overwrite(tmp_path):
+    from mopkit.run import prepare_run
+
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    a = prepare_run(tmp_path / "client.yaml", tmp_path / "runs")
+    b = prepare_run(tmp_path / "client.yaml", tmp_path / "runs")
+    assert a != b and a.parent == b.parent
+
+
+def test_unknown_notebook_parameter_is_refused(small_client, tmp_path):
+    from mopkit.errors import ConfigError
+    import pytest
+    import yaml
+
+    cfg = yaml.safe_load(small_client.read_text(encoding="utf-8"))
+    cfg["notebooks"] = {"data_health": {"trend_windw": 7}}
+    p = small_client.parent / "typo.yaml"
+    p.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        run_client(p, tmp_path / "runs", progress=None)
+    assert "trend_windw" in str(e.value) and "trend_window" in str(e.value)
+
+
+def test_cli_bad_config_exits_2_with_clear_message(tmp_path):
+    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: missing.csv}\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "mopkit.cli", "run", str(tmp_path / "client.yaml"), "--runs", str(tmp_path / "runs")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "missing.csv" in p.stderr and "fix:" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_cli_init_writes_a_valid_config(tmp_path):
+    from mopkit.cli import main
+    from mopkit.config import load_config
+
+    assert main(["init", "acme", "--display-name", "阿克美", "--clients-dir", str(tmp_path)]) == 0
+    cfg = load_config(tmp_path / "acme" / "client.yaml")
+    assert cfg.name == "阿克美" and cfg.slug == "acme" and "orders" in cfg.sources
+    assert main(["init", "acme", "--clients-dir", str(tmp_path)]) == 2  # never overwrites
+
+
+def test_every_notebook_has_documented_parameters():
+    from mopkit.run import notebook_parameters
+
+    for nb in list_notebooks():
+        params = notebook_parameters(nb)
+        assert {"run_dir", "language"} <= set(params), nb.name
+        assert all(p["help"] for p in params.values()), f"{nb.name}: every parameter needs a comment"
+        raw = nbformat.read(nb, as_version=4)
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in raw.cells if c.cell_type == "code"), nb.name
+        assert notebook_key(nb)
