@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import clv_likelihoods as L
 from .errors import InsufficientDataError, ModelError, NotFittedError
 
 TRANSACTION_MODELS = {
@@ -65,7 +66,8 @@ def _quiet():
 
 def collapse(df: pd.DataFrame, cols) -> pd.DataFrame:
     """Unique rows of ``cols`` with a ``weight`` column counting the customers behind each."""
-    return df.groupby(list(cols), sort=True).size().rename("weight").reset_index()
+    uniq, w, _ = L.unique_rows(*(df[c].to_numpy() for c in cols))
+    return pd.DataFrame(dict(zip(cols, uniq), weight=w.astype(np.int64)))
 
 
 def check_enough_data(summary: pd.DataFrame, min_repeat_customers: int = 200, *, frequency_col: str = "frequency") -> int:
@@ -89,6 +91,13 @@ def _check_fitted(obj):
         raise NotFittedError(f"{type(obj).__name__} is not fitted yet", fix="call .fit(summary) first")
 
 
+ENGINES = ("numpy", "lifetimes")
+#: Largest number of customers a model is fitted on; above it a seeded random subsample of that
+#: many customers is drawn (predictions still cover everyone). Pareto/NBD's likelihood needs
+#: hypergeometric functions and a numerical gradient, so it is capped; the others are not.
+MAX_FIT_CUSTOMERS = {"bgnbd": None, "mbgnbd": None, "pareto_nbd": 200_000}
+
+
 class TransactionModel:
     """A BG/NBD-family model of when customers buy again and whether they are still active.
 
@@ -97,22 +106,46 @@ class TransactionModel:
     model : "bgnbd", "pareto_nbd" or "mbgnbd".
     weighted : fit on unique histories with weights (same answer, faster); False fits every row.
     ladder : retry rungs (dicts with optional ``tol``, ``penalizer``, ``scale``, ``note``).
+    engine : "numpy" (default: :mod:`mopkit.clv_likelihoods`, vectorised likelihood with analytic
+        gradient, BFGS) or "lifetimes" (lifetimes' own fitter, the reference implementation;
+        same optimum, much slower on large data).
+    max_customers : fit on a seeded random subsample of this many customers when there are more
+        ("default" = :data:`MAX_FIT_CUSTOMERS` for the model, None = never subsample).
+    seed : seed of that subsample.
 
-    Fitted attributes: ``params_`` (dict), ``loglik_`` (total log-likelihood at the parameters,
-    in the fitted time unit, without penalty), ``n_customers_``, ``n_rows_`` (rows the optimizer
-    saw), ``attempts_`` (one dict per rung tried), ``rung_`` (note of the rung that worked).
+    Fitted attributes: ``params_`` (dict), ``loglik_`` (total log-likelihood at the parameters
+    over all customers given, in the fitted time unit, without penalty), ``n_customers_``
+    (customers given), ``n_fit_customers_`` (customers the optimizer saw; fewer when
+    subsampled), ``n_rows_`` (rows the optimizer saw), ``attempts_`` (one dict per rung tried),
+    ``rung_`` (note of the rung that worked).
     """
 
-    def __init__(self, model: str = "bgnbd", *, weighted: bool = True, ladder=DEFAULT_LADDER):
+    def __init__(self, model: str = "bgnbd", *, weighted: bool = True, ladder=DEFAULT_LADDER, engine: str = "numpy",
+                 max_customers="default", seed: int = 0):
         self.model = model
         self.weighted = weighted
         self.ladder = ladder
+        self.engine = engine
+        self.max_customers = max_customers
+        self.seed = seed
 
     # -- fitting --------------------------------------------------------------------------
     def _cls(self):
         if self.model not in TRANSACTION_MODELS:
             raise ModelError(f"unknown transaction model {self.model!r}", fix=f"use one of {sorted(TRANSACTION_MODELS)}")
         return getattr(_lifetimes(), TRANSACTION_MODELS[self.model][0])
+
+    def _fit_rows(self, f, r, T, w):
+        """The rows the optimizer sees: all, or a seeded subsample of customers (exact, without
+        replacement, drawn from the weights)."""
+        cap = MAX_FIT_CUSTOMERS.get(self.model) if self.max_customers == "default" else self.max_customers
+        n = int(w.sum())
+        if cap is None or n <= cap:
+            return f, r, T, w
+        rng = np.random.default_rng(self.seed)
+        ws = rng.multivariate_hypergeometric(w.astype(np.int64), int(cap), method="marginals").astype(float)
+        keep = ws > 0
+        return f[keep], r[keep], T[keep], ws[keep]
 
     def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", recency_col="recency", T_col="T"):
         """Fit on a summary (columns frequency, recency, T; see :func:`mopkit.clv.clv_summary`).
@@ -122,41 +155,40 @@ class TransactionModel:
         ModelError
             No rung of the retry ladder converged; the message carries the optimizer's own words.
         """
-        cls = self._cls()
+        if self.model not in TRANSACTION_MODELS:
+            raise ModelError(f"unknown transaction model {self.model!r}", fix=f"use one of {sorted(TRANSACTION_MODELS)}")
+        if self.engine not in ENGINES:
+            raise ModelError(f"unknown engine {self.engine!r}", fix=f"use one of {list(ENGINES)}")
         names = TRANSACTION_MODELS[self.model][1]
-        data = summary[[frequency_col, recency_col, T_col]].set_axis(["frequency", "recency", "T"], axis=1)
-        rows = collapse(data, ["frequency", "recency", "T"]) if self.weighted else data.assign(weight=1)
-        f, r, T, w = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T", "weight"))
+        cols = [summary[c].to_numpy(dtype=float) for c in (frequency_col, recency_col, T_col)]
+        if self.weighted:
+            (f, r, T), w, _ = L.unique_rows(*cols)
+        else:
+            (f, r, T), w = cols, np.ones(len(cols[0]))
+        f_all, r_all, T_all, w_all = f, r, T, w
+        f, r, T, w = self._fit_rows(f, r, T, w)
+        h = L.Histories(f, r, T, w) if self.engine == "numpy" else None
         attempts = []
         for rung in self.ladder:
             c = float(np.median(T[T > 0])) if rung.get("scale") and (T > 0).any() else 1.0
-            fitter = cls(penalizer_coef=rung.get("penalizer", 0.0))
-            kw = {"weights": w}
-            if "tol" in rung:
-                kw["tol"] = rung["tol"]
-            if self.model == "pareto_nbd":
-                kw["initial_params"] = np.ones(4)  # lifetimes would draw them from the global RNG
+            out = io.StringIO()
             try:
-                with _quiet() as out:
-                    fitter.fit(f, r / c, T / c, **kw)
-                p = dict(zip(names, (float(v) for v in fitter.params_[list(names)])))
-                p["alpha"] *= c
-                if "beta" in p:
-                    p["beta"] *= c
+                p = self._fit_numpy(h, c, rung) if self.engine == "numpy" else self._fit_lifetimes(f, r, T, w, c, rung, out)
                 bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM]
                 if bad:
                     raise ValueError(f"parameters {bad} ran off to {[p[k] for k in bad]}")
-            except Exception as exc:  # lifetimes raises ConvergenceError/ValueError/LinAlgError
+            except Exception as exc:  # ConvergenceError/ValueError/LinAlgError
                 msg = (out.getvalue().strip().splitlines() or [""])[-1]
                 attempts.append({"rung": rung.get("note", ""), "ok": False, "error": f"{type(exc).__name__}: {exc}".strip(), "optimizer": msg})
                 continue
             attempts.append({"rung": rung.get("note", ""), "ok": True})
-            self.params_ = p
+            self.params_ = {k: p[k] for k in names}
             self.rung_ = rung.get("note", "")
             self.attempts_ = attempts
-            self.n_customers_ = int(w.sum())
-            self.n_rows_ = len(rows)
-            self.loglik_ = float(self.loglik(f, r, T, w))
+            self.n_customers_ = int(w_all.sum())
+            self.n_fit_customers_ = int(w.sum())
+            self.n_rows_ = len(f)
+            self.loglik_ = float(self.loglik(f_all, r_all, T_all, w_all))
             return self
         detail = "; ".join(f"[{a['rung']}] {a['error']} {a.get('optimizer', '')}".strip() for a in attempts)
         raise ModelError(
@@ -164,6 +196,33 @@ class TransactionModel:
             fix="check for extreme customers (bulk buyers, test accounts), use weeks instead of days "
             "(time_unit: W), or try another model",
         )
+
+    def _fit_numpy(self, h, c, rung) -> dict:
+        # time rescaled as lifetimes does (max T = 1), times the rung's extra scale c
+        sc = 1.0 / (c * max(float(h.T.max()), 1e-12))
+        res = L.fit_transaction(self.model, h.scaled(sc), penalizer=rung.get("penalizer", 0.0), tol=rung.get("tol"))
+        if not res.success or not np.all(np.isfinite(res.x)):
+            raise ValueError(f"optimizer did not converge: {res.message}")
+        p = dict(zip(TRANSACTION_MODELS[self.model][1], (float(v) for v in np.exp(res.x))))
+        p["alpha"] /= sc
+        if "beta" in p:
+            p["beta"] /= sc
+        return p
+
+    def _fit_lifetimes(self, f, r, T, w, c, rung, out) -> dict:
+        fitter = self._cls()(penalizer_coef=rung.get("penalizer", 0.0))
+        kw = {"weights": w}
+        if "tol" in rung:
+            kw["tol"] = rung["tol"]
+        if self.model == "pareto_nbd":
+            kw["initial_params"] = np.ones(4)  # lifetimes would draw them from the global RNG
+        with warnings.catch_warnings(), contextlib.redirect_stdout(out):
+            fitter.fit(f, r / c, T / c, **kw)
+        p = dict(zip(TRANSACTION_MODELS[self.model][1], (float(v) for v in fitter.params_[list(TRANSACTION_MODELS[self.model][1])])))
+        p["alpha"] *= c
+        if "beta" in p:
+            p["beta"] *= c
+        return p
 
     # -- lifetimes bridge -----------------------------------------------------------------
     def _fitter(self):
@@ -177,12 +236,12 @@ class TransactionModel:
         _check_fitted(self)
         f, r, T = (np.asarray(x, dtype=float) for x in (frequency, recency, T))
         w = np.ones_like(f) if weights is None else np.asarray(weights, dtype=float)
+        h = L.Histories(f, r, T, w)
         p = np.array(list(self.params_.values()))
-        cls = self._cls()
-        with _quiet():
-            if self.model == "pareto_nbd":  # lifetimes divides by mean weight, on raw parameters
-                return float(-cls._negative_log_likelihood(p, f, r, T, w, 0.0) * w.mean())
-            return float(-cls._negative_log_likelihood(np.log(p), f.astype(int), r, T, w, 0.0) * w.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.model == "pareto_nbd":
+                return float(w @ L.pareto_nbd_ll(p, h))
+            return float(-L.OBJECTIVES[self.model](np.log(p), h)[0] * w.sum())
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units for each history."""
@@ -219,34 +278,47 @@ class SpendModel:
     """Gamma-Gamma model of the average order value of repeat customers.
 
     Fitted on customers with ``frequency > 0`` and ``monetary_value > 0`` (unique pairs, weighted).
-    Fitted attributes: ``params_`` {p, q, v}, ``loglik_``, ``n_customers_``, ``attempts_``, ``rung_``.
-    ``v`` is lifetimes' name for the paper's gamma (a scale in money units).
+    ``engine`` "numpy" (default, :func:`mopkit.clv_likelihoods.fit_spend`) or "lifetimes"
+    (reference). Fitted attributes: ``params_`` {p, q, v}, ``loglik_``, ``n_customers_``,
+    ``attempts_``, ``rung_``. ``v`` is lifetimes' name for the paper's gamma (a scale in money units).
     """
 
-    def __init__(self, *, weighted: bool = True, ladder=DEFAULT_LADDER):
+    def __init__(self, *, weighted: bool = True, ladder=DEFAULT_LADDER, engine: str = "numpy"):
         self.weighted = weighted
         self.ladder = ladder
+        self.engine = engine
 
     def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", monetary_col="monetary_value"):
-        rep = summary[(summary[frequency_col] > 0) & (summary[monetary_col] > 0)]
-        if rep.empty:
+        if self.engine not in ENGINES:
+            raise ModelError(f"unknown engine {self.engine!r}", fix=f"use one of {list(ENGINES)}")
+        fx = summary[frequency_col].to_numpy(dtype=float)
+        mx = summary[monetary_col].to_numpy(dtype=float)
+        keep = (fx > 0) & (mx > 0)
+        if not keep.any():
             raise InsufficientDataError("no repeat customer with a positive order value: cannot fit the spend model",
                                         fix="check the amount column")
-        data = rep[[frequency_col, monetary_col]].set_axis(["frequency", "monetary_value"], axis=1)
-        rows = collapse(data, ["frequency", "monetary_value"]) if self.weighted else data.assign(weight=1)
-        f, m, w = (rows[c].to_numpy(dtype=float) for c in ("frequency", "monetary_value", "weight"))
-        lt = _lifetimes()
+        if self.weighted:
+            (f, m), w, _ = L.unique_rows(fx[keep], mx[keep])
+        else:
+            f, m, w = fx[keep], mx[keep], np.ones(int(keep.sum()))
         attempts = []
         for rung in self.ladder:
             c = float(np.average(m, weights=w)) if rung.get("scale") else 1.0
-            fitter = lt.GammaGammaFitter(penalizer_coef=rung.get("penalizer", 0.0))
-            kw = {"weights": w, "q_constraint": True}
-            if "tol" in rung:
-                kw["tol"] = rung["tol"]
+            out = io.StringIO()
             try:
-                with _quiet() as out:
-                    fitter.fit(f, m / c, **kw)
-                p = {k: float(fitter.params_[k]) for k in ("p", "q", "v")}
+                if self.engine == "numpy":
+                    res = L.fit_spend(f, m / c, w, penalizer=rung.get("penalizer", 0.0), tol=rung.get("tol"))
+                    if not res.success or not np.all(np.isfinite(res.x)):
+                        raise ValueError(f"optimizer did not converge: {res.message}")
+                    p = dict(zip(("p", "q", "v"), (float(v) for v in np.exp(res.x))))
+                else:
+                    fitter = _lifetimes().GammaGammaFitter(penalizer_coef=rung.get("penalizer", 0.0))
+                    kw = {"weights": w, "q_constraint": True}
+                    if "tol" in rung:
+                        kw["tol"] = rung["tol"]
+                    with warnings.catch_warnings(), contextlib.redirect_stdout(out):
+                        fitter.fit(f, m / c, **kw)
+                    p = {k: float(fitter.params_[k]) for k in ("p", "q", "v")}
                 p["v"] *= c
                 bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM * max(c, 1)]
                 if bad or p["q"] <= 1:
@@ -258,9 +330,7 @@ class SpendModel:
             attempts.append({"rung": rung.get("note", ""), "ok": True})
             self.params_, self.rung_, self.attempts_ = p, rung.get("note", ""), attempts
             self.n_customers_ = int(w.sum())
-            with _quiet():
-                self.loglik_ = float(-lt.GammaGammaFitter._negative_log_likelihood(
-                    np.log([p["p"], p["q"], p["v"]]), f, m, w, 0.0) * w.sum())
+            self.loglik_ = float(-L.gamma_gamma_nll(np.log([p["p"], p["q"], p["v"]]), f, m, w)[0] * w.sum())
             return self
         detail = "; ".join(f"[{a['rung']}] {a['error']} {a.get('optimizer', '')}".strip() for a in attempts)
         raise ModelError(f"Gamma-Gamma did not converge on any rung of the retry ladder: {detail}",
@@ -300,7 +370,8 @@ class ModelComparison:
     models: dict = field(default_factory=dict)  # name -> fitted TransactionModel on calibration data
 
 
-def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgnbd"), *, weighted: bool = True) -> ModelComparison:
+def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgnbd"), *, weighted: bool = True,
+                 seed: int = 0) -> ModelComparison:
     """Fit each model on the calibration columns and score it on the holdout period.
 
     Required columns: ``frequency_cal, recency_cal, T_cal, frequency_holdout, duration_holdout``.
@@ -318,16 +389,18 @@ def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgn
     dur = float(cal_holdout["duration_holdout"].iloc[0])
     rows, fitted = [], {}
     cal = pd.DataFrame({"frequency": f, "recency": r, "T": T})
+    (uf, ur, uT), _, inv = L.unique_rows(f, r, T)
     for name in models:
         try:
-            m = TransactionModel(name, weighted=weighted).fit(cal)
+            m = TransactionModel(name, weighted=weighted, seed=seed).fit(cal)
         except ModelError as exc:
             rows.append({"model": name, "error": exc.message})
             continue
-        pred = m.expected_purchases(dur, f, r, T)
+        pred = m.expected_purchases(dur, uf, ur, uT)[inv]  # computed once per distinct history
         err = pred - actual
         rows.append({
             "model": name, "params": m.params_, "loglik": m.loglik_, "rung": m.rung_,
+            "fit_customers": m.n_fit_customers_, "customers": m.n_customers_,
             "holdout_rmse": float(np.sqrt(np.mean(err ** 2))), "holdout_mae": float(np.mean(np.abs(err))),
             "holdout_total_actual": float(actual.sum()), "holdout_total_predicted": float(pred.sum()),
             "holdout_total_error_pct": float(100 * (pred.sum() - actual.sum()) / max(actual.sum(), 1e-12)),

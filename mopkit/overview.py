@@ -42,6 +42,7 @@ register(
 def health_summary(health: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per table rows read / kept / dropped / repaired with a reconcile flag, headers in ``lang``."""
     piv = reconcile(health)
+    piv.columns.name = None
     return piv.rename(columns={"table": t("health.table", lang), "read": t("health.read", lang), "kept": t("health.kept", lang),
                                "dropped": t("health.dropped", lang), "repaired": t("health.repaired", lang),
                                "balanced": t("health.balanced", lang)})

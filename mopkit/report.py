@@ -38,6 +38,10 @@ register(
         "section.forecast": {"zh": "销量预测", "en": "Demand forecast"},
         "section.attribution": {"zh": "多渠道归因与预算", "en": "Channel attribution and budget"},
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
+        "report.col.metric": {"zh": "代码", "en": "Code"},
+        "report.col.name": {"zh": "指标", "en": "Metric"},
+        "report.col.formula": {"zh": "公式", "en": "Formula"},
+        "report.col.unit": {"zh": "单位", "en": "Unit"},
         "report.orders": {"zh": "已支付订单", "en": "Paid orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},
@@ -46,8 +50,37 @@ register(
 )
 
 
+def drop_range_index(html: str) -> str:
+    """Remove the 0, 1, 2, … row labels pandas prints for a default index: noise to a client.
+
+    Tables whose row labels carry meaning (segment names, dates) are left as they are.
+    """
+    if "dataframe" not in html:
+        return html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    changed = False
+    for table in soup.select("table.dataframe"):
+        body_rows = table.select("tbody > tr")
+        labels = [r.find("th", recursive=False) for r in body_rows]
+        if not body_rows or any(th is None for th in labels):
+            continue
+        if [th.get_text(strip=True) for th in labels] != [str(i) for i in range(len(labels))]:
+            continue
+        for th in labels:
+            th.decompose()
+        for r in table.select("thead > tr"):
+            first = r.find(["th", "td"], recursive=False)
+            if first is not None:
+                first.decompose()
+        changed = True
+    return str(soup) if changed else html
+
+
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop parameter cells, widget-only outputs (no static form) and stderr noise."""
+    """Drop parameter cells, widget-only outputs (no static form) and stderr noise; hide default
+    row numbers in tables."""
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     nb.cells = [c for c in nb.cells if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))]
     for c in nb.cells:
@@ -58,6 +91,10 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             and WIDGET_MIME not in o.get("data", {})
         ]
+        for o in c.outputs:
+            html = o.get("data", {}).get("text/html")
+            if html:
+                o["data"]["text/html"] = drop_range_index("".join(html) if isinstance(html, list) else html)
     return nb
 
 
@@ -140,6 +177,7 @@ def _appendix(lang: str) -> str:
         cat = kpi.metric_catalogue(lang)
     except (ImportError, AttributeError):
         return ""
+    cat = cat.rename(columns={c: t(f"report.col.{c}", lang) for c in ("metric", "name", "formula", "unit") if c in cat})
     return cat.to_html(index=False, border=0, escape=True)
 
 

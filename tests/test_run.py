@@ -70,13 +70,20 @@ def test_no_raw_contact_data_in_any_run_file(small_run, small_client):
 
 
 def test_failing_notebook_is_isolated_and_reported(small_client, tmp_path):
+    import yaml
+
+    # the same client in English: the report must then read in English
+    cfg = yaml.safe_load(small_client.read_text(encoding="utf-8"))
+    cfg["language"] = "en"
+    cfg_en = small_client.parent / "client_en.yaml"
+    cfg_en.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     first = list_notebooks()[0]
     shutil.copy(first, nbs / first.name)
     boom = _notebook(nbs / "05_boom.ipynb", "x = 1\nraise ValueError('planted failure')")
     after = _notebook(nbs / "06_after.ipynb", "from mopkit.context import open_run\nctx = open_run(run_dir)\nctx.write_csv(ctx.table('orders').head(), 'after.csv')")
-    res = run_client(small_client, tmp_path / "runs", notebooks=[nbs / first.name, boom, after], progress=None)
+    res = run_client(cfg_en, tmp_path / "runs", notebooks=[nbs / first.name, boom, after], progress=None)
     status = {n.name: n for n in res.notebooks}
     assert status["05_boom"].status == "failed"
     # execution count as the executed notebook shows it: parameters (1), papermill's injected
@@ -86,6 +93,9 @@ def test_failing_notebook_is_isolated_and_reported(small_client, tmp_path):
     assert (res.run_dir / "outputs" / "after.csv").exists()
     assert not res.ok and "05_boom: FAILED in cell 3" in res.summary()
     assert res.report.exists()  # the report still builds and carries the failure note
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(res.report), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Executive summary" in text and "Data health" in text and "Could not be completed (cell 3)" in text
+    assert "执行摘要" not in text and "数据体检" not in text
     m = json.loads((res.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["ok"] is False
 
