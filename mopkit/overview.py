@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .data.health import reconcile
+from .data.orders import counted_orders
 from .i18n import channel_name, register, t
 from .plotting import channel_color, new_ax
 
@@ -28,8 +29,8 @@ register(
         "overview.trend": {"zh": "每日订单与成交额", "en": "Daily orders and GMV"},
         "overview.mix": {"zh": "各渠道成交额占比", "en": "GMV share by channel"},
         "overview.summary": {
-            "zh": "{start} 至 {end} 共 {orders:,} 笔已支付订单，{customers:,} 位客户，成交额 {gmv:,.0f} {currency}；最大渠道为{top}（{share:.0%}）。",
-            "en": "{orders:,} paid orders from {customers:,} customers between {start} and {end}, GMV {gmv:,.0f} {currency}; the largest channel is {top} ({share:.0%}).",
+            "zh": "{start} 至 {end} 共 {orders:,} 笔订单（不含已取消），{customers:,} 位客户，成交额 {gmv:,.0f} {currency}；最大渠道为{top}（{share:.0%}）。",
+            "en": "{orders:,} orders (cancelled ones excluded) from {customers:,} customers between {start} and {end}, GMV {gmv:,.0f} {currency}; the largest channel is {top} ({share:.0%}).",
         },
         "overview.dropped": {
             "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见上表。",
@@ -56,12 +57,12 @@ def health_details(health: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def daily_series(orders: pd.DataFrame, *, time_col: str = "order_time", amount_col: str = "amount", status_col: str = "status") -> pd.DataFrame:
-    """Paid orders and GMV per calendar day, zero-filled over the whole span.
+    """Orders and GMV per calendar day, zero-filled over the whole span.
 
-    Required columns: ``order_time``, ``amount``; ``status`` if present (only ``paid`` counted).
-    Returns columns ``date, orders, gmv``.
+    Required columns: ``order_time``, ``amount``; ``status`` if present (cancelled orders do not
+    count, see :func:`mopkit.data.orders.counted_orders`). Returns columns ``date, orders, gmv``.
     """
-    paid = orders if status_col not in orders else orders[orders[status_col] == "paid"]
+    paid = counted_orders(orders, status_col=status_col)
     day = paid[time_col].dt.normalize()
     g = paid.groupby(day)[amount_col].agg(["size", "sum"]).rename(columns={"size": "orders", "sum": "gmv"})
     if g.empty:
@@ -73,15 +74,15 @@ def daily_series(orders: pd.DataFrame, *, time_col: str = "order_time", amount_c
 
 
 def channel_mix(orders: pd.DataFrame, *, channel_col: str = "channel", amount_col: str = "amount", status_col: str = "status") -> pd.DataFrame:
-    """GMV, orders and GMV share per channel (paid orders). Returns ``channel, orders, gmv, share``."""
-    paid = orders if status_col not in orders else orders[orders[status_col] == "paid"]
+    """GMV, orders and GMV share per channel (cancelled orders excluded). Returns ``channel, orders, gmv, share``."""
+    paid = counted_orders(orders, status_col=status_col)
     g = paid.groupby(channel_col)[amount_col].agg(["size", "sum"]).rename(columns={"size": "orders", "sum": "gmv"})
     g["share"] = g["gmv"] / g["gmv"].sum()
     return g.sort_values("gmv", ascending=False).reset_index().rename(columns={channel_col: "channel"})
 
 
 def plot_trend(daily: pd.DataFrame, lang: str, *, ax=None, window: int = 7):
-    """Daily paid orders (thin) with a ``window``-day mean (bold), and GMV on a second axis."""
+    """Daily orders (thin) with a ``window``-day mean (bold), and GMV on a second axis."""
     ax = new_ax(ax, figsize=(10, 4))
     ax.plot(daily["date"], daily["orders"], lw=0.6, alpha=0.5, color="#0072B2")
     ax.plot(daily["date"], daily["orders"].rolling(window, min_periods=1).mean(), lw=2, color="#0072B2", label=t("common.orders", lang))
@@ -111,7 +112,7 @@ def plot_channel_mix(mix: pd.DataFrame, lang: str, *, ax=None):
 
 
 def overview_text(orders: pd.DataFrame, mix: pd.DataFrame, lang: str, currency: str) -> str:
-    paid = orders[orders["status"] == "paid"]
+    paid = counted_orders(orders)
     top = mix.iloc[0]
     return t("overview.summary", lang, start=paid["order_time"].min().date(), end=paid["order_time"].max().date(),
              orders=len(paid), customers=paid["customer_id"].nunique(), gmv=paid["amount"].sum(), currency=currency,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .config import load_config
 from .context import OUTPUTS_DIR, read_findings
+from .data.orders import counted_orders
 from .i18n import register, t
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -42,7 +43,7 @@ register(
         "report.col.name": {"zh": "指标", "en": "Metric"},
         "report.col.formula": {"zh": "公式", "en": "Formula"},
         "report.col.unit": {"zh": "单位", "en": "Unit"},
-        "report.orders": {"zh": "已支付订单", "en": "Paid orders"},
+        "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},
         "report.aov": {"zh": "客单价", "en": "AOV"},
@@ -160,8 +161,7 @@ def _cards(run_dir: Path, lang: str, currency: str) -> list[dict]:
             return [dict(c) | {"direction": c.get("direction", "")} for c in kpi.headline(pd.read_csv(kpis), lang)]
     except ImportError:
         pass
-    o = pd.read_parquet(run_dir / "data" / "orders.parquet")
-    paid = o[o["status"] == "paid"]
+    paid = counted_orders(pd.read_parquet(run_dir / "data" / "orders.parquet"))
     return [
         {"label": t("report.orders", lang), "value": f"{len(paid):,}"},
         {"label": t("report.gmv", lang), "value": f"{paid['amount'].sum():,.0f} {currency}"},

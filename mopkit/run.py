@@ -33,8 +33,9 @@ from .errors import ConfigError, RunError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-#: Tables a notebook needs beyond ``orders``; missing -> the notebook is skipped with a note.
-REQUIRES = {"attribution": ["touchpoints"]}
+#: Tables a notebook needs beyond ``orders``: each entry is a group of alternatives, one of which
+#: must be present; otherwise the notebook is skipped with a note.
+REQUIRES = {"attribution": [("touchpoints", "paths")]}
 #: Parameters every notebook takes from the runner rather than the config.
 RUNNER_PARAMS = ("run_dir", "language")
 PACKAGES = ("mopkit", "pandas", "numpy", "lifetimes", "torch", "papermill", "nbconvert", "voila", "duckdb", "statsmodels", "weasyprint")
@@ -201,7 +202,10 @@ def _execute(nb: Path, out: Path, params: dict, run_dir: Path) -> NotebookResult
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(run_dir), progress_bar=False,
-                            kernel_name="python3", log_output=False)
+                            kernel_name="python3", log_output=False,
+                            # the kernel's own start/stop log lines are noise in the run's output;
+                            # cell errors still reach us through PapermillExecutionError
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).strip().splitlines()
         return NotebookResult(nb.stem, "failed", time.perf_counter() - t0, cell=exc.exec_count,
@@ -230,6 +234,9 @@ def run_client(
     if not nbs:
         raise RunError("no notebooks to run", file=NOTEBOOKS_DIR, fix="run mopkit from a checkout that has notebooks/")
     check_parameters(config, nbs)
+    from .plotting import cjk_font
+
+    cjk_font()  # no font that draws Chinese: stop now with the install command, not in every notebook
     say(f"validating data for {config.name} …")
     run_dir = prepare_run(config.path, runs_root)
     result = RunResult(run_dir)
@@ -237,9 +244,10 @@ def run_client(
     present = {p.stem for p in (run_dir / DATA_DIR).glob("*.parquet")}
     for i, nb in enumerate(nbs, 1):
         key = notebook_key(nb)
-        missing = [t for t in REQUIRES.get(key, []) if t not in present]
+        missing = [group for group in REQUIRES.get(key, []) if not set(group) & present]
         if missing:
-            res = NotebookResult(nb.stem, "skipped", note=f"needs the {', '.join(missing)} table, which the config does not supply")
+            need = " and ".join(" or ".join(group) for group in missing)
+            res = NotebookResult(nb.stem, "skipped", note=f"needs the {need} table, which the config does not supply")
         else:
             say(f"[{i}/{len(nbs)}] {nb.stem} …")
             params = {"run_dir": str(run_dir), "language": config.language, **config.notebook_params(key)}

@@ -33,7 +33,7 @@ display(Markdown(f"## {ctx.t('forecast.title')}\\n\\n{ctx.t('forecast.intro')}")
 if target == "units" and items is None:
     display(Markdown(ctx.t("common.skipped", reason="order_items → orders")))
     target = "orders"
-series = daily_series(orders, target, order_items=items, refunds=refunds)
+series = daily_series(orders, target, order_items=items, refunds=refunds, lang=ctx.lang)
 result = forecast_demand(series, horizon=horizon, folds=folds, epochs=epochs, seed=seed, level=level,
                          promotions=promotions, lang=ctx.lang)
 ctx.write_csv(result.forecast.assign(date=result.forecast["date"].dt.date), "forecast.csv")

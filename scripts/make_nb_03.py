@@ -29,11 +29,14 @@ ctx = open_run(run_dir, language=language)
 display(Markdown(f"## {ctx.t('attr.nb.title')}\\n\\n{ctx.t('attr.nb.intro', lookback=lookback_days)}"))
 '''),
     ("code", '''
-journeys = A.build_journeys(
+# touch-level data when the client has it, else the aggregated path table
+journeys = (A.build_journeys(
     ctx.table("touchpoints"), ctx.table("orders"),
     customers=ctx.table("customers") if ctx.has("customers") else None,
     lookback_days=lookback_days, collapse_repeats=collapse_repeats, max_path_length=max_path_length or None,
-)
+) if ctx.has("touchpoints") else A.journeys_from_paths(
+    ctx.table("paths"), collapse_repeats=collapse_repeats, max_path_length=max_path_length or None,
+))
 ctx.write_csv(journeys.report.drop(columns=["params"]), "attribution_journeys_report.csv")
 display(Markdown(f"### {ctx.t('attr.nb.h.data')}\\n\\n{ctx.t('attr.nb.data_note')}"))
 display(A.report_table(journeys.report, ctx.lang))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -46,9 +47,10 @@ def test_run_outputs_reconcile_with_the_data(small_run):
     run = small_run.run_dir
     orders = pd.read_parquet(run / "data" / "orders.parquet")
     daily = pd.read_csv(run / "outputs" / "daily_orders.csv")
-    paid = orders[orders["status"] == "paid"]
-    assert daily["orders"].sum() == len(paid)
-    assert abs(daily["gmv"].sum() - paid["amount"].sum()) < 0.01
+    counted = orders[orders["status"] != "cancelled"]  # GMV counts every order not cancelled
+    assert 0 < len(counted) < len(orders)  # the sample has cancelled orders, so the filter matters
+    assert daily["orders"].sum() == len(counted)
+    assert abs(daily["gmv"].sum() - counted["amount"].sum()) < 0.01
 
 
 def test_pdf_is_chinese_and_names_the_client(small_run):
@@ -162,3 +164,40 @@ def test_every_notebook_has_documented_parameters():
         raw = nbformat.read(nb, as_version=4)
         assert all(not c.get("outputs") and not c.get("execution_count") for c in raw.cells if c.cell_type == "code"), nb.name
         assert notebook_key(nb)
+
+
+def test_missing_cjk_font_stops_the_run_with_the_install_command(tmp_path, monkeypatch):
+    import pytest
+
+    from mopkit import plotting
+    from mopkit.errors import FontError
+
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    monkeypatch.setattr(plotting, "CJK_FONTS", ("No Such CJK Font",))
+    plotting.cjk_font.cache_clear()
+    try:
+        with pytest.raises(FontError) as e:
+            run_client(tmp_path / "client.yaml", tmp_path / "runs", progress=None)
+    finally:
+        plotting.cjk_font.cache_clear()
+    assert "fonts-noto-cjk" in str(e.value)
+    assert not (tmp_path / "runs").exists()  # nothing half-made
+
+
+def test_attribution_runs_from_an_aggregated_path_table(tmp_path):
+    """Consultants often get conversion-path reports instead of touch data: either is enough."""
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\nA2,U2,2024-01-03,7\n", encoding="utf-8")
+    # the ChannelAttribution paper's example with Chinese channel names: exact Markov gives A=2, B=1
+    (tmp_path / "paths.csv").write_text(
+        "路径,转化数\n抖音 > 天猫 > 抖音 > 天猫 > 天猫 > 抖音,1\n抖音 > 天猫 > 天猫 > 抖音 > 抖音,1\n抖音 > 抖音,1\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(
+        "client: {name: 小店, slug: tiny}\nlanguage: en\ndata:\n  orders: {path: o.csv}\n"
+        "  paths: {path: paths.csv, columns: {path: 路径, conversions: 转化数}}\n"
+        "notebooks:\n  attribution: {models: [last_touch, markov], collapse_repeats: false}\n", encoding="utf-8")
+    nb = next(p for p in list_notebooks() if notebook_key(p) == "attribution")
+    res = run_client(tmp_path / "client.yaml", tmp_path / "runs", notebooks=[nb], report=False, progress=None)
+    assert res.ok, res.summary()
+    att = pd.read_csv(res.run_dir / "outputs" / "attribution.csv", encoding="utf-8-sig")
+    markov = att[att["model"] == "markov"].set_index("channel")["conversions"]
+    assert markov["douyin"] == pytest.approx(2.0) and markov["tmall"] == pytest.approx(1.0)

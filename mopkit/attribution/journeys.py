@@ -470,7 +470,7 @@ def journeys_from_paths(
     rows = [_report_row("path_rows", len(table), "none")]
 
     def num(col: str | None, default: float | None) -> np.ndarray:
-        if col is None or col not in table.columns:
+        if col is None or col not in table.columns or table[col].isna().all():  # absent, or an empty column
             return None if default is None else np.full(len(table), default, dtype=float)
         x = pd.to_numeric(table[col], errors="coerce")
         bad = x.isna() | (x < 0)

@@ -151,8 +151,8 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     for col in table.columns:
         c: Column = col
         if c.name not in cols:
-            if c.kind in ("money",) and c.default is not None:
-                out[c.name] = float(c.default)
+            if c.kind == "money":
+                out[c.name] = float(c.default) if c.default is not None else np.nan
             elif c.kind in ("time", "date"):
                 out[c.name] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
             elif c.kind in ("count", "number"):
@@ -180,6 +180,10 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                     )
             elif c.name == "channel":
                 text = _normalise_values(text, CHANNEL_VALUES, src.values.get("channel", {})).mask(empty, c.default)
+            elif c.name == "path":  # "抖音 > 天猫" -> "douyin > tmall"
+                steps = text.fillna("").str.split(">").explode().str.strip()
+                steps = _normalise_values(steps, CHANNEL_VALUES, src.values.get("channel", {}))
+                text = steps.groupby(level=0).agg(" > ".join).mask(empty)
             elif c.name in src.values:
                 text = text.map(lambda v, m=src.values[c.name]: m.get(v, v))
             if c.default is not None and c.kind == "text":

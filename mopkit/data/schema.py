@@ -127,6 +127,17 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "paths",
+            "Aggregated conversion paths (Google Analytics / ChannelAttribution form), used for "
+            "attribution when touch-level data is not available.",
+            (
+                Column("path", "text", True, "Channels in order, separated by '>', e.g. douyin > wechat > tmall."),
+                Column("conversions", "number", True, "Journeys of this path that converted.", "journeys"),
+                Column("non_conversions", "number", False, "Journeys of this path that did not convert.", "journeys", default=0.0),
+                Column("value", "money", False, "Conversion value of this path.", "currency"),
+            ),
+        ),
+        Table(
             "events",
             "Browse events: product views, add-to-cart and the like.",
             (

@@ -21,8 +21,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, InsufficientDataError, MopkitError
+from ..i18n import register, t
 from .baselines import make_forecaster
 from .calendar import calendar_features, festival_markers
+
+register({
+    "forecast.note.lstm_skipped": {
+        "zh": "LSTM 未参与：第一个回测折只有 {days} 天训练数据（少于 {min} 天），预测来自基准模型",
+        "en": "LSTM skipped: its first backtest fold would train on {days} days, under {min}; the forecast comes from the baselines",
+    },
+    "forecast.note.unbounded": {
+        "zh": "回测天数不足以给出该置信水平的区间：区间无上下界；请增加回测折数",
+        "en": "too few backtest days for the interval level: the band is unbounded; add folds",
+    },
+})
 from .metrics import METRICS, score
 from .series import SeriesResult, check_series
 
@@ -259,10 +271,7 @@ def forecast_demand(
     first_train = len(y) - folds * horizon
     lstm_ran = use_lstm and first_train >= LSTM_MIN_DAYS
     if use_lstm and not lstm_ran:
-        notes.append(
-            f"LSTM skipped: its first backtest fold would train on {first_train} days, under {LSTM_MIN_DAYS}; "
-            "the forecast comes from the baselines"
-        )
+        notes.append(t("forecast.note.lstm_skipped", lang, days=first_train, min=LSTM_MIN_DAYS))
     if lstm_ran:
         params = {"horizon": horizon, "epochs": epochs, "seed": seed, **(lstm_params or {})}
         models["lstm"] = lambda: make_forecaster("lstm", **params)
@@ -274,7 +283,7 @@ def forecast_demand(
     fc = pd.DataFrame({"date": future, "point": point, "lower": lo, "upper": hi, "model": bt.winner})
     cov = float(bt.leaderboard.set_index("model").loc[bt.winner, "coverage"])
     if not np.isfinite(q):
-        notes.append("too few backtest days for the interval level: the band is unbounded; add folds")
+        notes.append(t("forecast.note.unbounded", lang))
     hist = pd.DataFrame({"date": dates, "y": y})
     markers = festival_markers(dates[0], future[-1], promotions=promotions, lang=lang)
     return ForecastResult(target, hist, fc, bt, markers, bt.winner, (bt.winner == "lstm") if lstm_ran else None,

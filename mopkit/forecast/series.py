@@ -25,6 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, InsufficientDataError
+from ..i18n import register, t
+
+register({
+    "forecast.note.out_of_range": {"zh": "{n} 天在 {lo}..{hi} 之外，未计入", "en": "{n} day(s) outside {lo}..{hi} left out"},
+    "forecast.note.filled": {"zh": "{n} 天没有订单，按 0 填补", "en": "{n} day(s) without orders filled with 0"},
+})
 
 __all__ = ["TARGETS", "REFUND_MODES", "SeriesResult", "daily_series", "check_series"]
 
@@ -74,6 +80,7 @@ def daily_series(
     refund_amount: str = "refund_amount",
     quantity: str = "quantity",
     unit_price: str = "unit_price",
+    lang: str = "en",
 ) -> SeriesResult:
     """Aggregate canonical orders into a gap-free daily series.
 
@@ -159,9 +166,9 @@ def daily_series(
     frame = frame.reset_index().sort_values(["date"] + ([group] if group else []), ignore_index=True)
     notes = []
     if out_of_range:
-        notes.append(f"{out_of_range} day(s) outside {lo.date()}..{hi.date()} left out")
+        notes.append(t("forecast.note.out_of_range", lang, n=out_of_range, lo=lo.date(), hi=hi.date()))
     if frame["filled"].any():
-        notes.append(f"{int(frame['filled'].sum())} day(s) without orders filled with 0")
+        notes.append(t("forecast.note.filled", lang, n=int(frame["filled"].sum())))
     return SeriesResult(frame, pd.DataFrame(dropped, columns=["reason", "rows"]), target, group, notes)
 
 
