@@ -15,6 +15,8 @@ from pathlib import Path
 from .errors import RunError
 
 DASHBOARD = "04_dashboard"
+#: Never served even if an allowlist were widened: canonical data, configs, dot-files.
+DENY = (r".*/data/.*", r".*\.parquet", r".*\.ya?ml", r"(.*/)?\..*")
 
 
 def dashboard_notebook(run_dir: str | Path) -> Path:
@@ -47,8 +49,8 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600) -> 
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
         # images only, never widened: a broad allowlist would serve .env, .git, data/
-        r"--VoilaConfiguration.file_allowlist=['.*\.(png|jpg|gif|svg)']",
-        "--VoilaConfiguration.file_denylist=['.*/data/.*', '.*\\.parquet', '.*\\.ya?ml', '\\..*']",
+        "--VoilaConfiguration.file_allowlist", r".*\.(png|jpg|gif|svg)",
+        *[arg for pattern in DENY for arg in ("--VoilaConfiguration.file_denylist", pattern)],
     ]
 
 

@@ -56,3 +56,15 @@ def test_path_traversal_and_other_files_are_refused(served, path):
     status, body = _get(url, path)
     assert status in (302, 403, 404), (path, status)  # 302: jupyter_server sends API calls to its login page
     assert b"canary" not in body and b"SECRET" not in body and b"root:" not in body
+
+
+def test_images_beside_the_dashboard_are_served(served):
+    """Positive control: the refusals above are the allowlist at work, not a dead server."""
+    run, url = served
+    png = run / "notebooks" / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    try:
+        status, body = _get(url, "/voila/files/chart.png")
+    finally:
+        png.unlink()
+    assert status == 200 and body.startswith(b"\x89PNG")
