@@ -31,6 +31,8 @@ import pandas as pd
 from .errors import DataError
 
 FREQS = ("D", "W")
+#: Text ids of at least this many rows are grouped by DuckDB hashes (see :func:`customer_codes`).
+HASH_MIN_ROWS = 100_000
 TIME_UNITS = {"D": ("D", 1, 1.0), "W": ("D", 7, 7.0)}  # unit -> (freq, multiplier, days per unit)
 
 
@@ -124,14 +126,128 @@ def _end_day(observation_end, times: pd.Series) -> pd.Timestamp:
     return pd.Timestamp(observation_end).normalize()
 
 
+_NS_PER = {"ns": 86_400 * 10**9, "us": 86_400 * 10**6, "ms": 86_400 * 10**3, "s": 86_400}
+
+
+def _days(values) -> np.ndarray:
+    """Whole days since 1970-01-01 (floor) of datetime64 values of any resolution."""
+    v = np.asarray(values)
+    if v.dtype.kind != "M":
+        v = pd.to_datetime(v).to_numpy()
+    unit = np.datetime_data(v.dtype)[0]
+    if unit in _NS_PER:
+        return v.view(np.int64) // _NS_PER[unit]  # floor division: right for dates before 1970 too
+    return v.astype("datetime64[D]").astype(np.int64)
+
+
 def _periods(values: np.ndarray, freq: str) -> np.ndarray:
     """Integer period index: days since 1970-01-01, or Monday-based weeks."""
-    day = values.astype("datetime64[D]").astype(np.int64)
+    day = _days(values)
     if freq == "D":
         return day
     if freq == "W":
         return (day + 3) // 7  # 1970-01-01 was a Thursday; weeks start on Monday as pandas' "W"
     raise ValueError(f"freq {freq!r} is not supported; use one of {list(FREQS)}")
+
+
+def customer_codes(ids) -> tuple[np.ndarray, pd.Index]:
+    """Integer code of each row's customer and the distinct customers, sorted.
+
+    ``index[codes]`` gives back the ids; codes follow the sorted order of the ids (as pandas
+    sorts them), so results indexed by code are already sorted by customer. Text ids held by
+    Arrow (pandas' default ``str``) are grouped by a 64-bit hash computed in DuckDB, and the
+    grouping is verified with a second, independent hash (of the reversed text): if two ids
+    ever shared the first hash, the exact (slower) pandas factorisation is used instead, so the
+    result is always exact. Integer, categorical and other ids use pandas directly.
+    """
+    codes, uniq, order = _codes_unsorted(ids)
+    return _sorted_codes(codes, uniq, order)
+
+
+def _codes_unsorted(ids) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """``(codes, distinct ids in code order, permutation sorting them or None if sorted)``."""
+    s = ids if isinstance(ids, pd.Series) else pd.Series(ids)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        cats = s.cat.categories[used]
+        codes = (np.cumsum(used) - 1)[codes]
+        return codes, cats, (None if cats.is_monotonic_increasing else np.argsort(cats.to_numpy(), kind="stable"))
+    if s.dtype.kind in "iu" and len(s):
+        v = s.to_numpy()
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 4 * len(v) + 1024:  # dense integer ids: no hashing needed
+            present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            return remap[v - lo].astype(np.int64), pd.Index(np.flatnonzero(present) + lo, dtype=s.dtype), None
+    arrow = _arrow_strings(s)
+    if arrow is not None and len(s) >= HASH_MIN_ROWS:
+        got = _hashed_codes(arrow)
+        if got is not None:
+            codes, first = got
+            reps = s.array.take(first)  # one id per code, in code order
+            return codes, pd.Index(reps), _text_order(reps)
+    codes, uniq = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniq), None
+
+
+def _sorted_codes(codes, uniq: pd.Index, order):
+    if order is None:
+        return codes, uniq
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniq.take(order)
+
+
+def _text_order(values) -> np.ndarray:
+    """Permutation sorting distinct Arrow-held texts (DuckDB, byte order = pandas' order)."""
+    import duckdb  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+
+    tab = pa.table({"c": pa.array(values), "i": np.arange(len(values))})  # noqa: F841
+    con = duckdb.connect()
+    try:
+        return np.asarray(con.sql("SELECT i FROM tab ORDER BY c").fetchnumpy()["i"], dtype=np.int64)
+    finally:
+        con.close()
+
+
+def _arrow_strings(s: pd.Series):
+    """The Arrow array behind a text Series, or None."""
+    if not hasattr(s.array, "__arrow_array__"):  # numpy-backed text: no zero-copy Arrow view
+        return None
+    try:
+        import pyarrow as pa  # noqa: PLC0415
+
+        arr = pa.array(s.array)  # zero copy: the ChunkedArray pandas already holds
+    except (TypeError, ValueError, ImportError):
+        return None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or arr.null_count:
+        return None
+    return arr
+
+
+def _hashed_codes(arr):
+    """(codes in first-appearance order, first row of each code) from DuckDB hashes, or None
+    when the verification hash disagrees (a 64-bit collision: caller falls back to exact)."""
+    import duckdb  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+
+    con = duckdb.connect()
+    try:
+        tab = pa.table({"c": arr})  # noqa: F841 - read by DuckDB's replacement scan
+        got = con.sql("SELECT hash(c) AS h, hash(reverse(c)) AS h2 FROM tab").fetchnumpy()
+    finally:
+        con.close()
+    h = np.asarray(got["h"]).view(np.int64)
+    h2 = np.asarray(got["h2"])
+    codes, _ = pd.factorize(h, size_hint=max(len(h) // 8, 1024))
+    k = int(codes.max()) + 1
+    first = np.empty(k, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    if not np.array_equal(h2[first][codes], h2):  # two ids shared the first hash
+        return None
+    return codes.astype(np.int64), first
 
 
 def clv_summary(
@@ -154,46 +270,64 @@ def clv_summary(
     DataFrame indexed by customer id (sorted) with float columns ``frequency`` (repeat periods
     with a purchase), ``recency``, ``T`` and, with amounts, ``monetary_value`` (mean summed
     amount of the repeat periods, 0 for one-time buyers). Identical to
-    ``lifetimes.utils.summary_data_from_transaction_data`` with the same arguments.
+    ``lifetimes.utils.summary_data_from_transaction_data`` with the same arguments (the periods
+    exactly; the mean values up to floating-point summation order).
+
+    Method: one integer code per customer (:func:`customer_codes`; DuckDB hashes for large
+    text ids), one sort of an int64 (customer, period) key giving the distinct periods and each
+    customer's first and last, repeat spend by ``np.bincount`` over the rows outside the first
+    period; the one-row-per-customer result is put in id order at the end.
     """
-    times = pd.to_datetime(transactions[time_col]).to_numpy(dtype="datetime64[ns]")
-    if len(times) == 0:
+    if len(transactions) == 0:
         raise DataError("no transactions to summarise", fix="check the observation window")
-    end = times.max() if observation_end is None or observation_end == "" else np.datetime64(pd.Timestamp(observation_end), "ns")
-    per = _periods(times, freq)
-    end_per = int(_periods(np.array([end], dtype="datetime64[ns]"), freq)[0])
-    keep = per <= end_per
-    codes, ids = pd.factorize(transactions[customer_col].to_numpy()[keep])
-    per = per[keep]
-    p0 = per.min()
-    span = int(end_per - p0 + 1)
-    key = codes.astype(np.int64) * span + (per - p0)
-    if amount_col is not None:
-        uk, inv = np.unique(key, return_inverse=True)
-        psum = np.bincount(inv, weights=transactions[amount_col].to_numpy(dtype=float)[keep], minlength=len(uk))
+    times = transactions[time_col]
+    if times.dtype.kind != "M":
+        times = pd.to_datetime(times)
+    per = _periods(times.to_numpy(), freq)
+    if observation_end is None or observation_end == "":
+        end_per = int(per.max())
     else:
-        uk = np.unique(key)
-    cust = uk // span
-    uper = uk % span + p0
-    starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
-    count = np.diff(np.r_[starts, len(uk)])
-    ends = starts + count - 1
+        end_per = int(_periods(np.array([pd.Timestamp(observation_end).to_datetime64()]), freq)[0])
+    keep = per <= end_per
+    ids = transactions[customer_col]
+    amount = transactions[amount_col].to_numpy(dtype=float) if amount_col is not None else None
+    if not keep.all():
+        ids, per = ids[keep], per[keep]
+        amount = amount[keep] if amount is not None else None
+    codes, index, order = _codes_unsorted(ids)  # aggregate in code order, sort the 1 row per customer after
+    out = _summary_from_codes(codes, index, per, amount, end_per, freq_multiplier, customer_col)
+    return out if order is None else out.take(order)
+
+
+def _summary_from_codes(codes, index, per, amount, end_per, freq_multiplier, name) -> pd.DataFrame:
+    k = len(index)
+    p0 = int(per.min())
+    span = int(end_per - p0 + 1)
+    key = codes * span
+    key += per - p0
+    key.sort()  # by customer, then period
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    distinct = key[new]
+    cust = distinct // span
+    count = np.bincount(cust, minlength=k)  # every code has rows: count >= 1
+    ends = np.cumsum(count)
+    first = distinct[ends - count] % span + p0
+    last = distinct[ends - 1] % span + p0
     out = pd.DataFrame(
         {
             "frequency": (count - 1).astype(float),
-            "recency": (uper[ends] - uper[starts]) / freq_multiplier,
-            "T": (end_per - uper[starts]) / freq_multiplier,
+            "recency": (last - first) / freq_multiplier,
+            "T": (end_per - first) / freq_multiplier,
         },
-        index=pd.Index(ids[cust[starts]], name=customer_col),
+        index=index.rename(name),
     )
-    if amount_col is not None:
-        rep = psum.copy()
-        rep[starts] = 0.0
-        tot = np.add.reduceat(rep, starts)
+    if amount is not None:
+        tot = np.bincount(codes, weights=np.where(per != first[codes], amount, 0.0), minlength=k)  # repeat periods only
         with np.errstate(invalid="ignore", divide="ignore"):
             out["monetary_value"] = np.where(count > 1, tot / np.maximum(count - 1, 1), 0.0)
-    out = out.astype(float)
-    return out.sort_index()
+    return out.astype(float)
 
 
 def calibration_holdout_split(
@@ -295,7 +429,11 @@ class CustomerValue:
         if not self.clv_ok:
             return out
         out.update({"chosen_model": self.model.model, "params": self.model.params_, "loglik": self.model.loglik_,
-                    "fit_rung": self.model.rung_, "fit_rows": self.model.n_rows_})
+                    "fit_rung": self.model.rung_, "fit_rows": self.model.n_rows_,
+                    "fit_customers": self.model.n_fit_customers_,
+                    "fit_sample": (f"seeded random subsample of {self.model.n_fit_customers_} of {self.model.n_customers_} "
+                                   f"customers (seed {self.model.seed}); predictions cover every customer"
+                                   if self.model.n_fit_customers_ < self.model.n_customers_ else "all customers")})
         if self.comparison is not None:
             tab = self.comparison.table
             out.update({"chosen_by": "lowest holdout RMSE of per-customer repeat purchases",
@@ -364,6 +502,7 @@ def customer_value(
     ``skipped_reason`` says why) and the RFM part is still returned.
     """
     from . import rfm as R  # noqa: PLC0415
+    from . import clv_likelihoods as L  # noqa: PLC0415
     from . import clv_models as M  # noqa: PLC0415
     from .errors import ConfigError, InsufficientDataError, ModelError  # noqa: PLC0415
     from .i18n import t  # noqa: PLC0415
@@ -415,18 +554,15 @@ def customer_value(
     if res.skipped_reason is None:
         res.independence = M.independence_check(summary)
         res.clv_ok = True
-        u = M.collapse(summary[["frequency", "recency", "T"]], ["frequency", "recency", "T"])
-        uf, ur, uT = (u[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        (uf, ur, uT), _, inv = L.unique_rows(*(summary[c].to_numpy(float) for c in ("frequency", "recency", "T")))
         pred = pd.DataFrame({"p_alive": res.model.p_alive(uf, ur, uT)})
         for d in (30, 90, 365):
             pred[f"exp_purchases_{d}d"] = res.model.expected_purchases(d / dpu, uf, ur, uT)
         # CLV needs the customer's own value, so it is computed on unique (f, r, T) with unit value
         # and multiplied by the expected order value afterwards (CLV is linear in it).
-        pred["clv_per_unit_value"] = discounted_clv(res.model, np.ones(len(u)), uf, ur, uT, horizon_days=horizon_days,
+        pred["clv_per_unit_value"] = discounted_clv(res.model, np.ones(len(uf)), uf, ur, uT, horizon_days=horizon_days,
                                                     discount_rate=discount_rate, days_per_unit=dpu)
-        pred.index = pd.MultiIndex.from_frame(u[["frequency", "recency", "T"]])
-        keyed = pred.reindex(pd.MultiIndex.from_frame(summary[["frequency", "recency", "T"]]))
-        keyed.index = summary.index
+        keyed = pd.DataFrame(pred.to_numpy()[inv], columns=pred.columns, index=summary.index)
         eov = res.spend.expected_order_value(summary["frequency"], summary["monetary_value"])
         cust = cust.join(summary.rename(columns={"frequency": "repeat_frequency", "recency": "repeat_recency",
                                                  "monetary_value": "avg_repeat_value"}))

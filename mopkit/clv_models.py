@@ -17,6 +17,13 @@ Models (registry :data:`TRANSACTION_MODELS`, chosen by name):
 All are fitted on the unique ``(frequency, recency, T)`` rows with the number of customers as
 weight: the likelihood is a sum over customers, so the maximum is the same and the work is
 proportional to the number of distinct histories, not customers.
+
+Fitting engine: by default our vectorised likelihoods (:mod:`mopkit.clv_likelihoods`, analytic
+gradients, BFGS); ``engine="lifetimes"`` runs lifetimes' own fitters, the reference the tests
+compare against (same parameters to 3 decimals on CDNOW). Pareto/NBD is fitted on a seeded
+random subsample of at most :data:`MAX_FIT_CUSTOMERS` customers (stated in ``clv_model.json``
+and the notebook's model table); its predictions use a numerically stable form of lifetimes'
+formulas. Predictions of the other models go through lifetimes.
 """
 from __future__ import annotations
 
@@ -245,6 +252,9 @@ class TransactionModel:
 
     def expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units for each history."""
+        if self.model == "pareto_nbd":
+            _check_fitted(self)
+            return L.pareto_nbd_predict(list(self.params_.values()), t, frequency, recency, T)[1]
         fitter = self._fitter()
         with _quiet():
             out = fitter.conditional_expected_number_of_purchases_up_to_time(t, np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float))
@@ -252,6 +262,9 @@ class TransactionModel:
 
     def p_alive(self, frequency, recency, T) -> np.ndarray:
         """Probability that each customer is still active ("alive")."""
+        if self.model == "pareto_nbd":
+            _check_fitted(self)
+            return np.clip(L.pareto_nbd_predict(list(self.params_.values()), 0.0, frequency, recency, T)[0], 0.0, 1.0)
         fitter = self._fitter()
         with _quiet():
             out = fitter.conditional_probability_alive(np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float))

@@ -51,6 +51,8 @@ register({
     "clv.total_clv": {"zh": "CLV 合计", "en": "Total CLV"},
     "clv.mean_palive": {"zh": "平均活跃概率", "en": "Mean P(active)"},
     "clv.modelname": {"zh": "模型", "en": "Model"},
+    "clv.fit_on": {"zh": "拟合客户数", "en": "Fitted on (customers)"},
+    "clv.fit_sample": {"zh": "{n:,} / {total:,}（随机抽样，种子 {seed}）", "en": "{n:,} of {total:,} (seeded random sample, seed {seed})"},
     "clv.loglik": {"zh": "对数似然", "en": "Log-likelihood"},
     "clv.rmse": {"zh": "验证期误差 (RMSE)", "en": "Holdout error (RMSE)"},
     "clv.total_err": {"zh": "验证期总量误差", "en": "Holdout total error"},
@@ -237,11 +239,22 @@ def model_table(res, lang: str) -> pd.DataFrame:
         params = r.get("params")
         rows.append({t("clv.modelname", lang): MODEL_NAMES[name],
                      t("clv.params", lang): ", ".join(f"{k}={v:.3g}" for k, v in params.items()) if isinstance(params, dict) else r.get("error", ""),
+                     t("clv.fit_on", lang): _fit_on(r, res, lang),
                      t("clv.loglik", lang): round(r.get("loglik", np.nan), 1),
                      t("clv.rmse", lang): round(r.get("holdout_rmse", np.nan), 4),
                      t("clv.total_err", lang): f"{r.get('holdout_total_error_pct', np.nan):+.1f}%",
                      t("clv.chosen", lang): "✓" if name == res.comparison.best else ""})
     return pd.DataFrame(rows)
+
+
+def _fit_on(row, res, lang: str) -> str:
+    n, total = row.get("fit_customers", np.nan), row.get("customers", np.nan)
+    if not (np.isfinite(n) and np.isfinite(total)):
+        return ""
+    if n < total:  # Pareto/NBD above its size cap (clv_models.MAX_FIT_CUSTOMERS)
+        m = res.comparison.models.get(row.name)
+        return t("clv.fit_sample", lang, n=int(n), total=int(total), seed=getattr(m, "seed", 0))
+    return f"{int(n):,}"
 
 
 def findings(res, lang: str, currency: str) -> list[tuple[str, float]]:

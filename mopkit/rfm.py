@@ -99,15 +99,27 @@ def rfm_table(
     if missing:
         raise DataError(f"transactions lack the columns {missing}", column=missing[0],
                         fix="pass purchases with customer_id, order_time and amount")
-    times = pd.to_datetime(transactions[time_col])
+    from .clv import customer_codes  # noqa: PLC0415 - shared fast customer grouping
+
+    times = transactions[time_col]
+    if times.dtype.kind != "M":
+        times = pd.to_datetime(times)
     end = times.max().normalize() if observation_end in (None, "") else pd.Timestamp(observation_end).normalize()
-    tx = pd.DataFrame({"c": transactions[customer_col].to_numpy(), "t": times.to_numpy(),
-                       "a": transactions[amount_col].to_numpy(dtype=float)})[(times.dt.normalize() <= end).to_numpy()]
-    if tx.empty:
+    keep = (times < end + pd.Timedelta(days=1)).to_numpy()
+    if not keep.any():
         raise DataError(f"no purchase on or before the observation end {end.date()}", fix="check observation_end")
-    g = tx.groupby("c", sort=True)
-    out = pd.DataFrame({"first_purchase": g["t"].min(), "last_purchase": g["t"].max(),
-                        "frequency": g.size().astype(int), "monetary": g["a"].sum()})
+    t = times.to_numpy()[keep]
+    tn = t.view(np.int64)
+    amount = transactions[amount_col].to_numpy(dtype=float)[keep]
+    codes, index = customer_codes(transactions[customer_col][keep] if not keep.all() else transactions[customer_col])
+    k = len(index)
+    lo = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    hi = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(lo, codes, tn)
+    np.maximum.at(hi, codes, tn)
+    out = pd.DataFrame({"first_purchase": lo.view(t.dtype), "last_purchase": hi.view(t.dtype),
+                        "frequency": np.bincount(codes, minlength=k).astype(int),
+                        "monetary": np.bincount(codes, weights=amount, minlength=k)}, index=index)
     out["recency_days"] = (end - out["last_purchase"].dt.normalize()).dt.days.astype(int)
     out.index.name = customer_col
     return out[["recency_days", "frequency", "monetary", "first_purchase", "last_purchase"]]
