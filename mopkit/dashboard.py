@@ -56,8 +56,14 @@ _LOWER_IS_BETTER = {"refund_rate", "churn_rate", "cac", "cpa", "cpc", "cpm"}
 
 
 def in_voila() -> bool:
-    """Whether this kernel runs under Voila (Voila sets ``SERVER_SOFTWARE=voila/<version>``)."""
-    return os.environ.get("SERVER_SOFTWARE", "").startswith("voila")
+    """Whether this kernel runs under Voila.
+
+    A kernel started for a page request gets ``SERVER_SOFTWARE=voila/<version>``; a pre-heated
+    kernel (``--preheat_kernel``, started before any request) does not, but every Voila kernel
+    gets ``VOILA_PREHEAT`` and ``VOILA_BASE_URL``.
+    """
+    env = os.environ
+    return env.get("SERVER_SOFTWARE", "").startswith("voila") or "VOILA_PREHEAT" in env or "VOILA_BASE_URL" in env
 
 
 def cards_html(summary: pd.DataFrame, lang: str, currency: str, metrics=CARD_METRICS) -> str:

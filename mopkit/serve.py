@@ -6,6 +6,7 @@ left at images only, so nothing like ``.env``, ``.git`` or the canonical data fi
 """
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +18,10 @@ from .errors import RunError
 DASHBOARD = "04_dashboard"
 #: Never served even if an allowlist were widened: canonical data, configs, dot-files.
 DENY = (r".*/data/.*", r".*\.parquet", r".*\.ya?ml", r"(.*/)?\..*")
+#: Voila page template shipped in templates/voila/templates/mopkit (found through JUPYTER_PATH):
+#: the stock "lab" page without its Font Awesome stylesheets from a CDN (see the template).
+TEMPLATE = "mopkit"
+TEMPLATES_ROOT = Path(__file__).resolve().parents[1] / "templates"
 
 
 def dashboard_notebook(run_dir: str | Path) -> Path:
@@ -35,7 +40,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600) -> list[str]:
+def voila_env() -> dict:
+    """The environment Voila runs in: ours, with mopkit's templates on ``JUPYTER_PATH``."""
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES_ROOT), env.get("JUPYTER_PATH", "")) if p)
+    return env
+
+
+def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600, pool_size: int = 1,
+                  fill_delay_s: float = 3.0) -> list[str]:
+    """The Voila command line for the run's dashboard.
+
+    ``pool_size`` pre-heated kernels (notebook executed before any visit) are kept for the
+    dashboard, each replaced ``fill_delay_s`` seconds after a visit takes it; ``pool_size=0``
+    starts a kernel per visit instead. Idle kernels of closed pages are culled after
+    ``cull_idle_s`` (kernels waiting in the pool are not).
+    """
     nb = dashboard_notebook(run_dir)
     return [
         sys.executable, "-m", "voila", str(nb),
@@ -44,6 +64,14 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600) -> 
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
         "--show_tracebacks=False",
+        f"--template={TEMPLATE}",  # needs voila_env(): no stylesheet from a CDN
+        # one kernel kept ready with the notebook already executed ("pre-heated"): a visit only
+        # streams the rendered page and connects the widgets. The notebook reads nothing from
+        # the request, and `mopkit.dashboard.in_voila` knows a pre-heated kernel is live.
+        *(["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
+           # the replacement kernel starts after the visitor's browser has had its first
+           # seconds (on 2 cores, executing it at once slowed the first render by ~1 s)
+           f"--VoilaKernelManager.fill_delay={fill_delay_s}"] if pool_size > 0 else []),
         # a kernel per page load: cull the idle ones instead of keeping them forever
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
         "--MappingKernelManager.cull_interval=60",
@@ -54,14 +82,17 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600) -> 
     ]
 
 
-def start(run_dir: str | Path, port: int | None = None, *, wait_s: float = 60.0, log=None) -> tuple[subprocess.Popen, str]:
+def start(run_dir: str | Path, port: int | None = None, *, wait_s: float = 60.0, log=None,
+          **voila_kw) -> tuple[subprocess.Popen, str]:
     """Start Voila for the run in the background; return the process and the dashboard's URL.
 
-    Waits until the port answers. The caller stops it (``proc.terminate()``).
+    Waits until the port answers (the pre-heated kernel may still be executing the notebook:
+    an early first visit waits for it). ``voila_kw`` go to :func:`voila_command`. The caller
+    stops it (``proc.terminate()``).
     """
     port = port or free_port()
-    proc = subprocess.Popen(voila_command(run_dir, port), cwd=str(Path(run_dir).resolve() / "notebooks"),
-                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(voila_command(run_dir, port, **voila_kw), cwd=str(Path(run_dir).resolve() / "notebooks"),
+                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT, env=voila_env())
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -79,6 +110,6 @@ def serve(run_dir: str | Path, port: int = 8866) -> int:
     cmd = voila_command(run_dir, port)
     print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
     try:
-        return subprocess.call(cmd, cwd=str(Path(run_dir).resolve() / "notebooks"))
+        return subprocess.call(cmd, cwd=str(Path(run_dir).resolve() / "notebooks"), env=voila_env())
     except KeyboardInterrupt:
         return 0

@@ -68,3 +68,14 @@ def test_images_beside_the_dashboard_are_served(served):
     finally:
         png.unlink()
     assert status == 200 and body.startswith(b"\x89PNG")
+
+
+def test_dashboard_page_fetches_nothing_from_the_internet(served):
+    """The page must render offline and where CDNs are blocked: no external stylesheet or script."""
+    import re
+
+    _run, url = served
+    status, body = _get(url, "/")
+    assert status == 200
+    external = re.findall(rb'(?:href|src)="(https?://[^"]+)"', body)
+    assert not [u for u in external if b"127.0.0.1" not in u], external
