@@ -4,7 +4,8 @@ The summary has the same definitions as lifetimes' ``summary_data_from_transacti
 (purchases in the same period are merged into one, the first purchase is not a repeat,
 ``recency`` = last minus first purchase period, ``T`` = observation end minus first purchase
 period, ``monetary_value`` = mean of the repeat periods' summed amounts) and the same numbers,
-but is computed with one sort over integer keys (numpy), so 10 million orders take seconds.
+but is computed with value sorts over integer keys (numpy), so 10 million orders take about
+two seconds.
 lifetimes itself is never imported here (see :mod:`mopkit.clv_models`).
 
 Time units
@@ -28,11 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .clv_grouping import _codes_unsorted, _periods, _summary_from_codes, _summary_from_text_keys
 from .errors import DataError
-
-FREQS = ("D", "W")
-#: Text ids of at least this many rows are grouped by DuckDB hashes (see :func:`customer_codes`).
-HASH_MIN_ROWS = 100_000
 TIME_UNITS = {"D": ("D", 1, 1.0), "W": ("D", 7, 7.0)}  # unit -> (freq, multiplier, days per unit)
 
 
@@ -126,130 +124,6 @@ def _end_day(observation_end, times: pd.Series) -> pd.Timestamp:
     return pd.Timestamp(observation_end).normalize()
 
 
-_NS_PER = {"ns": 86_400 * 10**9, "us": 86_400 * 10**6, "ms": 86_400 * 10**3, "s": 86_400}
-
-
-def _days(values) -> np.ndarray:
-    """Whole days since 1970-01-01 (floor) of datetime64 values of any resolution."""
-    v = np.asarray(values)
-    if v.dtype.kind != "M":
-        v = pd.to_datetime(v).to_numpy()
-    unit = np.datetime_data(v.dtype)[0]
-    if unit in _NS_PER:
-        return v.view(np.int64) // _NS_PER[unit]  # floor division: right for dates before 1970 too
-    return v.astype("datetime64[D]").astype(np.int64)
-
-
-def _periods(values: np.ndarray, freq: str) -> np.ndarray:
-    """Integer period index: days since 1970-01-01, or Monday-based weeks."""
-    day = _days(values)
-    if freq == "D":
-        return day
-    if freq == "W":
-        return (day + 3) // 7  # 1970-01-01 was a Thursday; weeks start on Monday as pandas' "W"
-    raise ValueError(f"freq {freq!r} is not supported; use one of {list(FREQS)}")
-
-
-def customer_codes(ids) -> tuple[np.ndarray, pd.Index]:
-    """Integer code of each row's customer and the distinct customers, sorted.
-
-    ``index[codes]`` gives back the ids; codes follow the sorted order of the ids (as pandas
-    sorts them), so results indexed by code are already sorted by customer. Text ids held by
-    Arrow (pandas' default ``str``) are grouped by a 64-bit hash computed in DuckDB, and the
-    grouping is verified with a second, independent hash (of the reversed text): if two ids
-    ever shared the first hash, the exact (slower) pandas factorisation is used instead, so the
-    result is always exact. Integer, categorical and other ids use pandas directly.
-    """
-    codes, uniq, order = _codes_unsorted(ids)
-    return _sorted_codes(codes, uniq, order)
-
-
-def _codes_unsorted(ids) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
-    """``(codes, distinct ids in code order, permutation sorting them or None if sorted)``."""
-    s = ids if isinstance(ids, pd.Series) else pd.Series(ids)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int64)
-        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
-        cats = s.cat.categories[used]
-        codes = (np.cumsum(used) - 1)[codes]
-        return codes, cats, (None if cats.is_monotonic_increasing else np.argsort(cats.to_numpy(), kind="stable"))
-    if s.dtype.kind in "iu" and len(s):
-        v = s.to_numpy()
-        lo, hi = int(v.min()), int(v.max())
-        if hi - lo <= 4 * len(v) + 1024:  # dense integer ids: no hashing needed
-            present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
-            remap = np.cumsum(present) - 1
-            return remap[v - lo].astype(np.int64), pd.Index(np.flatnonzero(present) + lo, dtype=s.dtype), None
-    arrow = _arrow_strings(s)
-    if arrow is not None and len(s) >= HASH_MIN_ROWS:
-        got = _hashed_codes(arrow)
-        if got is not None:
-            codes, first = got
-            reps = s.array.take(first)  # one id per code, in code order
-            return codes, pd.Index(reps), _text_order(reps)
-    codes, uniq = pd.factorize(s, sort=True)
-    return codes.astype(np.int64), pd.Index(uniq), None
-
-
-def _sorted_codes(codes, uniq: pd.Index, order):
-    if order is None:
-        return codes, uniq
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[codes], uniq.take(order)
-
-
-def _text_order(values) -> np.ndarray:
-    """Permutation sorting distinct Arrow-held texts (DuckDB, byte order = pandas' order)."""
-    import duckdb  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
-
-    tab = pa.table({"c": pa.array(values), "i": np.arange(len(values))})  # noqa: F841
-    con = duckdb.connect()
-    try:
-        return np.asarray(con.sql("SELECT i FROM tab ORDER BY c").fetchnumpy()["i"], dtype=np.int64)
-    finally:
-        con.close()
-
-
-def _arrow_strings(s: pd.Series):
-    """The Arrow array behind a text Series, or None."""
-    if not hasattr(s.array, "__arrow_array__"):  # numpy-backed text: no zero-copy Arrow view
-        return None
-    try:
-        import pyarrow as pa  # noqa: PLC0415
-
-        arr = pa.array(s.array)  # zero copy: the ChunkedArray pandas already holds
-    except (TypeError, ValueError, ImportError):
-        return None
-    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or arr.null_count:
-        return None
-    return arr
-
-
-def _hashed_codes(arr):
-    """(codes in first-appearance order, first row of each code) from DuckDB hashes, or None
-    when the verification hash disagrees (a 64-bit collision: caller falls back to exact)."""
-    import duckdb  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
-
-    con = duckdb.connect()
-    try:
-        tab = pa.table({"c": arr})  # noqa: F841 - read by DuckDB's replacement scan
-        got = con.sql("SELECT hash(c) AS h, hash(reverse(c)) AS h2 FROM tab").fetchnumpy()
-    finally:
-        con.close()
-    h = np.asarray(got["h"]).view(np.int64)
-    h2 = np.asarray(got["h2"])
-    codes, _ = pd.factorize(h, size_hint=max(len(h) // 8, 1024))
-    k = int(codes.max()) + 1
-    first = np.empty(k, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    if not np.array_equal(h2[first][codes], h2):  # two ids shared the first hash
-        return None
-    return codes.astype(np.int64), first
-
-
 def clv_summary(
     transactions: pd.DataFrame,
     observation_end=None,
@@ -273,10 +147,15 @@ def clv_summary(
     ``lifetimes.utils.summary_data_from_transaction_data`` with the same arguments (the periods
     exactly; the mean values up to floating-point summation order).
 
-    Method: one integer code per customer (:func:`customer_codes`; DuckDB hashes for large
-    text ids), one sort of an int64 (customer, period) key giving the distinct periods and each
-    customer's first and last, repeat spend by ``np.bincount`` over the rows outside the first
-    period; the one-row-per-customer result is put in id order at the end.
+    Method: pseudonym-like text ids (one byte length, varying characters lowercase hex, as the
+    loader writes them) are packed into exact order-preserving integer keys
+    (:func:`_hex_id_keys`) and the rows grouped by one value sort of ``key << row bits | row``
+    (two when that exceeds 64 bits): no hashing, and the groups come out in id order; first and
+    last period and repeat spend per customer by ``reduceat``, distinct periods counted directly
+    when rows are time-ordered, otherwise by a sort of (customer, period). Other ids: one
+    integer code per customer (:func:`customer_codes`; DuckDB hashes for large text ids), one
+    sort of an int64 (customer, period) key, repeat spend by ``np.bincount``; the
+    one-row-per-customer result is put in id order at the end.
     """
     if len(transactions) == 0:
         raise DataError("no transactions to summarise", fix="check the observation window")
@@ -294,40 +173,13 @@ def clv_summary(
     if not keep.all():
         ids, per = ids[keep], per[keep]
         amount = amount[keep] if amount is not None else None
+    fast = _summary_from_text_keys(ids, per, amount, end_per, freq_multiplier, customer_col)
+    if fast is not None:
+        return fast
     codes, index, order = _codes_unsorted(ids)  # aggregate in code order, sort the 1 row per customer after
     out = _summary_from_codes(codes, index, per, amount, end_per, freq_multiplier, customer_col)
     return out if order is None else out.take(order)
 
-
-def _summary_from_codes(codes, index, per, amount, end_per, freq_multiplier, name) -> pd.DataFrame:
-    k = len(index)
-    p0 = int(per.min())
-    span = int(end_per - p0 + 1)
-    key = codes * span
-    key += per - p0
-    key.sort()  # by customer, then period
-    new = np.empty(len(key), dtype=bool)
-    new[0] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
-    distinct = key[new]
-    cust = distinct // span
-    count = np.bincount(cust, minlength=k)  # every code has rows: count >= 1
-    ends = np.cumsum(count)
-    first = distinct[ends - count] % span + p0
-    last = distinct[ends - 1] % span + p0
-    out = pd.DataFrame(
-        {
-            "frequency": (count - 1).astype(float),
-            "recency": (last - first) / freq_multiplier,
-            "T": (end_per - first) / freq_multiplier,
-        },
-        index=index.rename(name),
-    )
-    if amount is not None:
-        tot = np.bincount(codes, weights=np.where(per != first[codes], amount, 0.0), minlength=k)  # repeat periods only
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["monetary_value"] = np.where(count > 1, tot / np.maximum(count - 1, 1), 0.0)
-    return out.astype(float)
 
 
 def calibration_holdout_split(

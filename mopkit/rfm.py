@@ -99,7 +99,7 @@ def rfm_table(
     if missing:
         raise DataError(f"transactions lack the columns {missing}", column=missing[0],
                         fix="pass purchases with customer_id, order_time and amount")
-    from .clv import customer_codes  # noqa: PLC0415 - shared fast customer grouping
+    from .clv_grouping import customer_codes  # noqa: PLC0415 - shared fast customer grouping
 
     times = transactions[time_col]
     if times.dtype.kind != "M":

@@ -223,11 +223,13 @@ def test_hashed_customer_grouping_identical_to_lifetimes(cdnow, monkeypatch, col
     # The DuckDB-hash grouping (used from HASH_MIN_ROWS rows) and its exact fallback after a
     # detected hash collision must both give lifetimes' summary, ids and order included.
     import mopkit.clv as C
+    import mopkit.clv_grouping as G
     from lifetimes.utils import summary_data_from_transaction_data
 
-    monkeypatch.setattr(C, "HASH_MIN_ROWS", 0)
+    monkeypatch.setattr(G, "HASH_MIN_ROWS", 0)
+    monkeypatch.setattr(C, "_summary_from_text_keys", lambda *a, **k: None)  # hex-like ids: skip the key sort
     if collision:
-        monkeypatch.setattr(C, "_hashed_codes", lambda arr: None)
+        monkeypatch.setattr(G, "_hashed_codes", lambda arr: None)
     tx = _cdnow_str(cdnow)
     ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
     ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
@@ -236,6 +238,48 @@ def test_hashed_customer_grouping_identical_to_lifetimes(cdnow, monkeypatch, col
     for c in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
     np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fmt,path,clustered", [("c_{:012x}", "one sort", 0), ("{:015x}", "two sorts", 0),
+                                                ("{:015x}", "two sorts", 40), ("{:015x}", "two sorts", 2357),
+                                                ("C_{:06X}", "hashed", 0)])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_hex_key_grouping_identical_to_lifetimes(cdnow, monkeypatch, fmt, path, clustered, shuffle):
+    # Pseudonym-like ids (fixed width, lowercase hex) are grouped by sorting packed integer keys:
+    # one sort, or a sort by the high part when key + row bits exceed 64 (then groups sharing the
+    # high part are reordered: `clustered` ids come in fours differing only in the last digit,
+    # so a few such groups (lexsort) or all (second sort)); other ids (upper case) use hashing.
+    # Time-ordered rows and shuffled rows take different period-counting branches. All must give
+    # lifetimes' summary exactly, ids and their order included (the reference is lifetimes itself).
+    import mopkit.clv as C
+    import mopkit.clv_grouping as G
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    monkeypatch.setattr(G, "HASH_MIN_ROWS", 0)
+    used = []
+    real = G._group_by_key
+    monkeypatch.setattr(G, "_group_by_key", lambda key, bits: used.append(bits) or real(key, bits))
+    rng = np.random.default_rng(7)
+    digits = int(fmt[-4:-2])  # 12, 15 or 6 hex digits, random: the keys really are that wide
+    values = rng.integers(0, 16 ** digits, 2357, dtype=np.int64)
+    four = np.arange(clustered)
+    values[:clustered] = values[four - four % 4] // 16 * 16 + four % 4  # fours sharing all but the last digit
+    assert len(set(values)) == 2357
+    codes = {c: fmt.format(int(v)) for c, v in zip(cdnow["customer_id"].unique(), values)}
+    tx = cdnow.assign(customer_id=pd.array(cdnow["customer_id"].map(codes), dtype="str"))
+    tx = tx.sample(frac=1.0, random_state=1) if shuffle else tx.sort_values("order_time", kind="stable")
+    ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
+    ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
+                                             observation_period_end=CAL_END, freq="D", freq_multiplier=7)
+    assert list(ours.index) == list(ref.index)
+    for c in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
+    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+    if path == "hashed":
+        assert used == []
+    else:
+        rb = (len(tx) - 1).bit_length()
+        assert len(used) == 1 and (used[0] + rb > 64) == (path == "two sorts")
 
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto_nbd"])
