@@ -18,6 +18,7 @@ import pandas as pd
 from .config import load_config
 from .context import OUTPUTS_DIR, read_findings
 from .data.orders import counted_orders
+from .run import notebook_key
 from .i18n import register, t
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -39,10 +40,6 @@ register(
         "section.forecast": {"zh": "销量预测", "en": "Demand forecast"},
         "section.attribution": {"zh": "多渠道归因与预算", "en": "Channel attribution and budget"},
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
-        "report.col.metric": {"zh": "代码", "en": "Code"},
-        "report.col.name": {"zh": "指标", "en": "Metric"},
-        "report.col.formula": {"zh": "公式", "en": "Formula"},
-        "report.col.unit": {"zh": "单位", "en": "Unit"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},
@@ -110,13 +107,8 @@ def _exporter(template: str):
     return ex
 
 
-def section_key(name: str) -> str:
-    head, _, rest = name.partition("_")
-    return rest if head.isdigit() and rest else name
-
-
 def section_title(name: str, lang: str) -> str:
-    key = f"section.{section_key(name)}"
+    key = f"section.{notebook_key(Path(name))}"
     try:
         return t(key, lang)
     except KeyError:
@@ -177,7 +169,7 @@ def _appendix(lang: str) -> str:
         cat = kpi.metric_catalogue(lang)
     except (ImportError, AttributeError):
         return ""
-    cat = cat.rename(columns={c: t(f"report.col.{c}", lang) for c in ("metric", "name", "formula", "unit") if c in cat})
+    cat = cat.rename(columns={c: t(f"kpi.col.{c}", lang) for c in ("metric", "name", "formula", "unit") if c in cat})
     return cat.to_html(index=False, border=0, escape=True)
 
 
