@@ -58,6 +58,15 @@ class ConfigError(MopkitError):
     """The client config is missing, malformed or names something that does not exist."""
 
 
+class UnknownNameError(ConfigError):
+    """A method, model or preset was asked for by a name that is not registered.
+
+    Raised by :func:`mopkit.registry.lookup` in every package, so an unknown model name is
+    the same error whether it names an attribution model, a forecaster or a CLV model; the
+    message lists the valid names.
+    """
+
+
 class DataError(MopkitError):
     """An input table cannot be read or fails validation."""
 
@@ -85,6 +94,7 @@ class RunError(MopkitError):
 __all__ = [
     "MopkitError",
     "ConfigError",
+    "UnknownNameError",
     "DataError",
     "InsufficientDataError",
     "ModelError",

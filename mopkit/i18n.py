@@ -17,11 +17,20 @@ _LABELS: dict[str, dict[str, str]] = {}
 
 
 def register(labels: Mapping[str, Mapping[str, str]]) -> None:
-    """Add labels ``{key: {"zh": ..., "en": ...}}``; every key needs both languages."""
+    """Add labels ``{key: {"zh": ..., "en": ...}}``; every key needs both languages.
+
+    A key registered twice with other text is an error (two modules claiming one label would
+    otherwise overwrite each other silently, depending on import order). Registering the same
+    text again (a module re-imported) is a no-op.
+    """
     for key, by_lang in labels.items():
         missing = [lang for lang in LANGS if lang not in by_lang]
         if missing:
             raise ValueError(f"label {key!r} lacks {missing}")
+        new = {lang: by_lang[lang] for lang in LANGS}
+        old = _LABELS.get(key)
+        if old is not None and {lang: old[lang] for lang in LANGS} != new:
+            raise ValueError(f"label {key!r} is registered twice with different text: {old} vs {new}")
         _LABELS[key] = dict(by_lang)
 
 
