@@ -124,8 +124,8 @@ def main() -> None:
         return
 
     from mopkit.clv import clv_summary, time_unit_args  # noqa: PLC0415
-    from mopkit.clv_likelihoods import unique_rows  # noqa: PLC0415
-    from mopkit.clv_models import TransactionModel  # noqa: PLC0415
+    from mopkit.clv.likelihoods import unique_rows  # noqa: PLC0415
+    from mopkit.clv.models import TransactionModel  # noqa: PLC0415
 
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     orders, t = timed(lambda: synth(args.customers, args.tx))

@@ -48,7 +48,7 @@ def synthetic(n_orders: int, seed: int = 0) -> dict[str, pd.DataFrame]:
 
 
 def bench(name: str, tables: dict[str, pd.DataFrame]) -> None:
-    from mopkit.dashboard import Cockpit
+    from mopkit.cockpit.dashboard import Cockpit
 
     t0 = time.perf_counter()
     app = Cockpit.from_tables(tables, lang="zh", as_of="2025-12-31")

@@ -1,6 +1,6 @@
 """mopkit: marketing analytics and consulting kit for e-commerce merchants.
 
-Submodules are imported on use (``from mopkit import rfm``); importing ``mopkit`` itself does no
+Packages are imported on use (``from mopkit import clv``); importing ``mopkit`` itself does no
 work and pulls in no heavy dependency.
 """
 from .errors import (
@@ -12,6 +12,7 @@ from .errors import (
     MopkitError,
     NotFittedError,
     RunError,
+    UnknownNameError,
 )
 
 __version__ = "0.1.0"
@@ -25,5 +26,6 @@ __all__ = [
     "MopkitError",
     "NotFittedError",
     "RunError",
+    "UnknownNameError",
     "__version__",
 ]

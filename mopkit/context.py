@@ -3,7 +3,7 @@
 Every notebook starts with::
 
     from mopkit.context import open_run
-    ctx = open_run(run_dir, language=language)
+    ctx = open_run(run_dir, lang=lang)
 
 ``run_dir`` is the folder ``mopkit run`` prepared (canonical tables already validated and
 pseudonymised under ``data/``); an empty ``run_dir`` — a notebook opened by hand — prepares the
@@ -11,8 +11,6 @@ bundled sample client in a temporary folder, so every notebook runs as it is.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,27 +21,8 @@ import pandas as pd
 from .config import ClientConfig, load_config
 from .errors import InsufficientDataError
 from .i18n import t as _t
+from .layout import DATA_DIR, FINDINGS_DIR, OUTPUTS_DIR, read_findings, write_json  # noqa: F401  (read_findings re-exported)
 from .plotting import apply_theme
-
-DATA_DIR = "data"
-OUTPUTS_DIR = "outputs"
-FINDINGS_DIR = "findings"  # under outputs/
-
-
-def _jsonable(obj: Any):
-    if isinstance(obj, (pd.Timestamp, dt.date)):
-        return obj.isoformat()
-    if hasattr(obj, "item"):  # numpy scalars
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
-
-
-def write_json(obj: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable, allow_nan=False), encoding="utf-8")
-    return path
 
 
 @dataclass
@@ -129,30 +108,22 @@ class RunContext:
         write_json(items, self.outputs_dir / FINDINGS_DIR / f"{section}.json")
 
 
-def read_findings(run_dir: str | Path) -> list[dict]:
-    """All findings of a run, weightiest first."""
-    out: list[dict] = []
-    for p in sorted((Path(run_dir) / OUTPUTS_DIR / FINDINGS_DIR).glob("*.json")):
-        out.extend(json.loads(p.read_text(encoding="utf-8")))
-    return sorted(out, key=lambda f: -f["weight"])
-
-
 def _sample_run() -> Path:
-    from .run import prepare_run, sample_config_path
+    from .prepare import prepare_run, sample_config_path
 
     return prepare_run(sample_config_path(), Path(tempfile.mkdtemp(prefix="mopkit-sample-")))
 
 
-def open_run(run_dir: str | Path | None = "", *, language: str | None = None, theme: bool = True) -> RunContext:
+def open_run(run_dir: str | Path | None = "", *, lang: str | None = None, theme: bool = True) -> RunContext:
     """Open the run folder ``run_dir`` (empty: a fresh run of the bundled sample client).
 
-    ``language`` overrides the config's language when given. Sets the chart theme (fonts that
+    ``lang`` overrides the config's language when given. Sets the chart theme (fonts that
     draw Chinese) unless ``theme`` is false; raises :class:`mopkit.errors.FontError` with the
     install command when no CJK font is installed.
     """
     path = Path(run_dir) if run_dir else _sample_run()
     config = load_config(path / "config.yaml")
-    lang = language or config.language
+    lang = lang or config.language
     if theme:
         apply_theme(lang)
         _sharp_inline_figures()

@@ -16,9 +16,8 @@ import nbformat
 import pandas as pd
 
 from .config import load_config
-from .context import OUTPUTS_DIR, read_findings
 from .data.orders import counted_orders
-from .run import notebook_key
+from .layout import OUTPUTS_DIR, notebook_key, read_findings
 from .i18n import register, t
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -147,7 +146,7 @@ def _cards(run_dir: Path, lang: str, currency: str) -> list[dict]:
     """Key numbers for the summary: from the KPI cockpit when it ran, else from the orders."""
     kpis = run_dir / OUTPUTS_DIR / "kpis.csv"
     try:
-        from . import kpi
+        from .cockpit import kpi
 
         if kpis.exists() and hasattr(kpi, "headline"):
             return [dict(c) | {"direction": c.get("direction", "")} for c in kpi.headline(pd.read_csv(kpis), lang)]
@@ -164,7 +163,7 @@ def _cards(run_dir: Path, lang: str, currency: str) -> list[dict]:
 
 def _appendix(lang: str) -> str:
     try:
-        from . import kpi
+        from .cockpit import kpi
 
         cat = kpi.metric_catalogue(lang)
     except (ImportError, AttributeError):

@@ -67,7 +67,7 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600, poo
         f"--template={TEMPLATE}",  # needs voila_env(): no stylesheet from a CDN
         # one kernel kept ready with the notebook already executed ("pre-heated"): a visit only
         # streams the rendered page and connects the widgets. The notebook reads nothing from
-        # the request, and `mopkit.dashboard.in_voila` knows a pre-heated kernel is live.
+        # the request, and `mopkit.cockpit.dashboard.in_voila` knows a pre-heated kernel is live.
         *(["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
            # the replacement kernel starts after the visitor's browser has had its first
            # seconds (on 2 cores, executing it at once slowed the first render by ~1 s)

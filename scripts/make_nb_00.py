@@ -5,7 +5,7 @@ from nbtools import write_notebook
 
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run` (empty: a fresh run of the bundled sample client)
-language: str = "zh"  # "zh" or "en": language of every heading, table and chart
+lang: str = "zh"  # "zh" or "en": language of every heading, table and chart
 trend_window: int = 7  # days in the moving average of the order trend
 '''
 
@@ -15,7 +15,7 @@ from IPython.display import Markdown, display
 from mopkit import overview
 from mopkit.context import open_run
 
-ctx = open_run(run_dir, language=language)
+ctx = open_run(run_dir, lang=lang)
 orders = ctx.table("orders")
 health = ctx.health()
 display(Markdown(f"## {ctx.t('health.title')}\\n\\n{ctx.t('health.intro')}"))

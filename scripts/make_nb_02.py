@@ -5,7 +5,7 @@ from nbtools import write_notebook
 
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run` (empty: a fresh run of the bundled sample client)
-language: str = "zh"  # "zh" or "en": language of every heading, table and chart
+lang: str = "zh"  # "zh" or "en": language of every heading, table and chart
 target: str = "orders"  # what to forecast: "orders", "gmv" or "units" (units needs order_items)
 horizon: int = 14  # days to forecast, 7 to 30
 folds: int = 3  # rolling-origin backtest folds of `horizon` days each
@@ -20,11 +20,9 @@ CELLS = [
     ("code", '''
 from IPython.display import Markdown, display
 from mopkit.context import open_run
-from mopkit.forecast import daily_series, forecast_demand
-from mopkit.forecast.plots import plot_by_horizon, plot_forecast, plot_leaderboard
-from mopkit.forecast.text import findings, leaderboard_table
+from mopkit import forecast
 
-ctx = open_run(run_dir, language=language)
+ctx = open_run(run_dir, lang=lang)
 orders = ctx.table("orders")
 items = ctx.table("order_items") if ctx.has("order_items") else None
 display(Markdown(f"## {ctx.t('forecast.title')}\\n\\n{ctx.t('forecast.intro')}"))
@@ -33,12 +31,12 @@ display(Markdown(f"## {ctx.t('forecast.title')}\\n\\n{ctx.t('forecast.intro')}")
 if target == "units" and items is None:
     display(Markdown(ctx.t("common.skipped", reason="order_items → orders")))
     target = "orders"
-series = daily_series(orders, target, order_items=items, refunds=refunds, lang=ctx.lang)
-result = forecast_demand(series, horizon=horizon, folds=folds, epochs=epochs, seed=seed, level=level,
+series = forecast.daily_series(orders, target, order_items=items, refunds=refunds, lang=ctx.lang)
+result = forecast.forecast_demand(series, horizon=horizon, folds=folds, epochs=epochs, seed=seed, level=level,
                          promotions=promotions, lang=ctx.lang)
 ctx.write_csv(result.forecast.assign(date=result.forecast["date"].dt.date), "forecast.csv")
 ctx.write_csv(result.backtest_table(), "forecast_backtest.csv")
-texts = findings(result, ctx.lang)
+texts = forecast.findings(result, lang=ctx.lang, currency=ctx.currency)
 for text, weight in texts:
     ctx.add_finding(text, section="forecast", weight=weight)
 display(Markdown("\\n".join(f"- {text}" for text, _ in texts)))
@@ -46,14 +44,14 @@ if result.notes:
     display(Markdown(f"**{ctx.t('forecast.note.title')}**\\n\\n" + "\\n".join(f"- {n}" for n in result.notes)))
 '''),
     ("code", '''
-plot_forecast(result, ctx.lang);
+forecast.plot_forecast(result, ctx.lang);
 '''),
     ("code", '''
-display(leaderboard_table(result, ctx.lang).style.hide(axis="index"))
-plot_leaderboard(result, ctx.lang);
+display(forecast.leaderboard_table(result, ctx.lang).style.hide(axis="index"))
+forecast.plot_leaderboard(result, ctx.lang);
 '''),
     ("code", '''
-plot_by_horizon(result, ctx.lang);
+forecast.plot_by_horizon(result, ctx.lang);
 '''),
 ]
 

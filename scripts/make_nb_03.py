@@ -5,7 +5,7 @@ from nbtools import write_notebook
 
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run`; empty: a fresh run of the bundled sample client
-language: str = "zh"  # "zh" or "en": language of every heading, table and chart
+lang: str = "zh"  # "zh" or "en": language of every heading, table and chart
 lookback_days: int = 30  # touches at most this many days before an order belong to its journey
 models: list = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "markov", "shapley"]  # attribution models to compare (names from mopkit.attribution.MODELS)
 markov_order: int = 1  # Markov chain order: 1, 2 or 3 (higher orders need many journeys per state)
@@ -22,10 +22,9 @@ CELLS = [
 import pandas as pd
 from IPython.display import Markdown, display
 import mopkit.attribution as A
-from mopkit.attribution import plots as AP
 from mopkit.context import open_run
 
-ctx = open_run(run_dir, language=language)
+ctx = open_run(run_dir, lang=lang)
 display(Markdown(f"## {ctx.t('attr.nb.title')}\\n\\n{ctx.t('attr.nb.intro', lookback=lookback_days)}"))
 '''),
     ("code", '''
@@ -52,28 +51,28 @@ ctx.write_csv(markov.removal_effects_, "attribution_removal_effects.csv")
 display(Markdown(f"### {ctx.t('attr.nb.h.compare')}\\n\\n{ctx.t('attr.nb.compare_note')}"))
 for name, reason in credits.attrs["skipped"].items():
     display(Markdown("> " + ctx.t("attr.nb.skipped", model=name, reason=reason)))
-AP.plot_model_comparison(credits, metric="conversions", lang=ctx.lang);
+A.plot_model_comparison(credits, metric="conversions", lang=ctx.lang);
 '''),
     ("code", '''
-AP.plot_model_comparison(credits, metric="value", lang=ctx.lang);
+A.plot_model_comparison(credits, metric="value", lang=ctx.lang);
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('attr.nb.h.removal')}\\n\\n{ctx.t('attr.nb.removal_note', order=markov_order)}"))
-AP.plot_removal_effects(markov.removal_effects_, lang=ctx.lang);
+A.plot_removal_effects(markov.removal_effects_, lang=ctx.lang);
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('attr.nb.h.heatmap')}"))
-AP.plot_transition_heatmap(A.transition_matrix(journeys), lang=ctx.lang);
+A.plot_transition_heatmap(A.transition_matrix(journeys), lang=ctx.lang);
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('attr.nb.h.paths')}"))
-AP.plot_top_paths(journeys.paths, n=12, lang=ctx.lang);
+A.plot_top_paths(journeys.paths, n=12, lang=ctx.lang);
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('attr.nb.h.roas')}"))
 if spend.sum() > 0:
     display(A.localise(A.spend_coverage(credits, spend, ctx.lang), ctx.lang))
-    AP.plot_roas_by_model(performance, roas_target=roas_target, lang=ctx.lang)
+    A.plot_roas_by_model(performance, roas_target=roas_target, lang=ctx.lang)
     display(A.roas_table(performance, ctx.lang))
 else:
     display(Markdown("> " + ctx.t("attr.nb.no_spend")))
@@ -87,13 +86,13 @@ if spend.sum() > 0:
                          min_spend=min_spend, lang=ctx.lang)
     ctx.write_csv(plan.table, "budget_plan.csv")
     display(A.localise(plan.table, ctx.lang))
-    AP.plot_budget_plan(plan, lang=ctx.lang)
+    A.plot_budget_plan(plan, lang=ctx.lang)
     display(Markdown(f"**{ctx.t('attr.nb.h.assumptions')}**\\n\\n" + "\\n".join(f"- {a}" for a in plan.assumptions)))
 else:
     display(Markdown("> " + ctx.t("attr.nb.no_spend")))
 '''),
     ("code", '''
-findings = A.attribution_findings(credits, removal_effects=markov.removal_effects_, performance=performance,
+findings = A.findings(credits, removal_effects=markov.removal_effects_, performance=performance,
                                   plan=plan, lang=ctx.lang, currency=ctx.currency, reference_model=budget_model)
 for text, weight in findings:
     ctx.add_finding(text, section="attribution", weight=weight)

@@ -9,7 +9,7 @@ from nbtools import write_notebook
 
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run` (empty: a fresh run of the bundled sample client)
-language: str = "zh"  # "zh" or "en": language of every heading, table and chart
+lang: str = "zh"  # "zh" or "en": language of every heading, table and chart
 kpi_freqs: str = "W,M"  # granularities written to outputs/kpis.csv: D (day), W (week), M (month)
 roas_target: float = 1.0  # alert when a channel's weekly ROAS (GMV / ad spend) is below this
 ctr_drop_pct: float = 20.0  # alert when CTR falls more than this many percent week over week
@@ -23,39 +23,37 @@ CELLS = [
     ("code", '''
 import pandas as pd
 from IPython.display import HTML, Markdown, display
-from mopkit import alerts, basket, cohorts, kpi, plots_kpi
+from mopkit import cockpit
 from mopkit.context import open_run
-from mopkit.dashboard import Cockpit, alerts_html, in_voila
-from mopkit.waterfall import gmv_waterfall
 
-ctx = open_run(run_dir, language=language)
-live = in_voila()  # served by Voila: show the app only, write nothing
+ctx = open_run(run_dir, lang=lang)
+live = cockpit.in_voila()  # served by Voila: show the app only, write nothing
 orders = ctx.table("orders")
 items = ctx.table("order_items") if ctx.has("order_items") else None
 ads = ctx.table("ad_spend") if ctx.has("ad_spend") else None
-cube = kpi.prepare_cube(orders, items, ads)
-rules = alerts.rules_from_config(dict(roas_target=roas_target, ctr_drop_pct=ctr_drop_pct,
+cube = cockpit.prepare_cube(orders, items, ads)
+rules = cockpit.rules_from_config(dict(roas_target=roas_target, ctr_drop_pct=ctr_drop_pct,
                                       refund_spike_factor=refund_spike_factor, forecast_error_pct=forecast_error_pct))
 forecast = pd.read_csv(ctx.outputs_dir / "forecast.csv") if (ctx.outputs_dir / "forecast.csv").exists() else None
-alert_table = alerts.check_alerts(cube, rules, forecast=forecast, lang=ctx.lang, as_of=ctx.config.end)
-retention = cohorts.retention_matrix(orders)
-rules_table = (basket.association_rules(items, basket_level, min_support=min_support, orders=orders)
+alert_table = cockpit.check_alerts(cube, rules, forecast=forecast, lang=ctx.lang, as_of=ctx.config.end)
+retention = cockpit.retention_matrix(orders)
+rules_table = (cockpit.association_rules(items, basket_level, min_support=min_support, orders=orders)
                if items is not None else None)
-pairs = basket.pair_matrix(rules_table) if rules_table is not None else None
+pairs = cockpit.pair_matrix(rules_table) if rules_table is not None else None
 '''),
     ("code", '''
-app = Cockpit(cube, lang=ctx.lang, currency=ctx.currency, alerts=alert_table, cohorts=retention, pairs=pairs,
+app = cockpit.Cockpit(cube, lang=ctx.lang, currency=ctx.currency, alerts=alert_table, cohorts=retention, pairs=pairs,
               outputs_dir=ctx.outputs_dir, end=ctx.config.end) if live else None
 app.widget if live else None
 '''),
     ("code", '''
 if not live:
-    kpis = pd.concat([kpi.compute_kpis(cube, freq=f.strip(), start=ctx.config.start, end=ctx.config.end)
+    kpis = pd.concat([cockpit.compute_kpis(cube, freq=f.strip(), start=ctx.config.start, end=ctx.config.end)
                       for f in kpi_freqs.split(",") if f.strip()], ignore_index=True)
     ctx.write_csv(kpis, "kpis.csv")
     ctx.write_csv(alert_table, "alerts.csv")
-    m1, m3 = cohorts.retention_at(retention, 1), cohorts.retention_at(retention, 3)
-    for text, weight in kpi.findings(kpis, ctx.lang, ctx.currency, m1=m1, m3=m3):
+    m1, m3 = cockpit.retention_at(retention, 1), cockpit.retention_at(retention, 3)
+    for text, weight in cockpit.findings(kpis, lang=ctx.lang, currency=ctx.currency, m1=m1, m3=m3):
         ctx.add_finding(text, section="kpi", weight=weight)
     for a in alert_table.itertuples():
         if a.severity != "low":
@@ -63,42 +61,42 @@ if not live:
     monthly = kpis[kpis["freq"] == "M"] if (kpis["freq"] == "M").any() else kpis
     last = pd.to_datetime(monthly["period"]).max()
     display(Markdown(f"## {ctx.t('dash.title')}"))
-    plots_kpi.plot_kpi_cards(monthly[pd.to_datetime(monthly["period"]) == last], kpi.HEADLINE_METRICS,
+    cockpit.plot_kpi_cards(monthly[pd.to_datetime(monthly["period"]) == last], cockpit.HEADLINE_METRICS,
                              ctx.lang, ctx.currency);
 '''),
     ("code", '''
 if not live:
     display(Markdown(f"### {ctx.t('alerts.title')}"))
-    display(HTML(alerts_html(alert_table, ctx.lang)))
+    display(HTML(cockpit.alerts_html(alert_table, ctx.lang)))
 '''),
     ("code", '''
 if not live:
     display(Markdown(f"### {ctx.t('dash.tab.trends')}"))
-    plots_kpi.plot_trend(monthly, "gmv", ctx.lang);
+    cockpit.plot_trend(monthly, "gmv", ctx.lang);
 '''),
     ("code", '''
 if not live:
-    plots_kpi.plot_trend(monthly, "roas", ctx.lang);
+    cockpit.plot_trend(monthly, "roas", ctx.lang);
 '''),
     ("code", '''
 if not live:
-    plots_kpi.plot_channel_heatmap(monthly, "revenue_share", ctx.lang);
+    cockpit.plot_channel_heatmap(monthly, "revenue_share", ctx.lang);
 '''),
     ("code", '''
 if not live:
     prev = last - pd.DateOffset(months=1)
-    wf = gmv_waterfall(cube, (prev, last - pd.Timedelta(days=1)), (last, last + pd.DateOffset(months=1) - pd.Timedelta(days=1)))
-    plots_kpi.plot_waterfall(wf, ctx.lang, ctx.currency);
+    wf = cockpit.gmv_waterfall(cube, (prev, last - pd.Timedelta(days=1)), (last, last + pd.DateOffset(months=1) - pd.Timedelta(days=1)))
+    cockpit.plot_waterfall(wf, ctx.lang, ctx.currency);
 '''),
     ("code", '''
 if not live:
     display(Markdown(f"### {ctx.t('dash.tab.cohorts')}"))
-    plots_kpi.plot_cohort_heatmap(retention.iloc[-12:, :13], ctx.lang);
+    cockpit.plot_cohort_heatmap(retention.iloc[-12:, :13], ctx.lang);
 '''),
     ("code", '''
 if not live and pairs is not None and not pairs.empty:
     display(Markdown(f"### {ctx.t('dash.tab.basket')}"))
-    plots_kpi.plot_association_heatmap(pairs, ctx.lang);
+    cockpit.plot_association_heatmap(pairs, ctx.lang);
 '''),
 ]
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit import alerts, kpi
+from mopkit.cockpit import alerts, kpi
 from mopkit.errors import ConfigError
 
 # Four full weeks, Mon 2024-03-04 .. Sun 2024-03-31; one order and one ad row per channel on each

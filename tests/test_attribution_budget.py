@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit.attribution import (attribute, attribution_findings, channel_performance, journeys_from_paths,
+from mopkit.attribution import (attribute, findings, channel_performance, journeys_from_paths,
                                 plan_budget, spend_by_channel, spend_coverage)
 from mopkit.errors import ConfigError, DataError, InsufficientDataError
 
@@ -33,7 +33,7 @@ def test_channel_performance_and_coverage(perf):
     assert p.loc["a", "cpa"] == pytest.approx(100 / 6) and p.loc["a", "roas"] == pytest.approx(6.0)
     assert np.isnan(p.loc["c", "cpa"]) and p.loc["c", "roas"] == pytest.approx(1.0)  # no conversions
     assert p.loc["d", "cost"] == 0 and np.isnan(p.loc["d", "roas"])  # no spend recorded
-    cov = spend_coverage(credits, spend).set_index("channel")["status"]
+    cov = spend_coverage(credits, spend, lang="en").set_index("channel")["status"]
     assert cov["a"] == "ok" and "no ad spend" in cov["d"] and "in no journey" in cov["x"]
 
 
@@ -69,6 +69,6 @@ def test_findings_follow_language(perf):
     plan = plan_budget(p, roas_target=3, max_shift=0.3)  # markov ROAS: a 6.0, b 2.7, c 6.7
     assert plan.summary["moved"] > 0
     for lang, word in (("zh", "预算"), ("en", "budget")):
-        f = attribution_findings(cr, performance=p, plan=plan, lang=lang)
+        f = findings(cr, performance=p, plan=plan, lang=lang)
         assert f and all(0 <= w <= 1 for _, w in f)
         assert any(word in text for text, _ in f)

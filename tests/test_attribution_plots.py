@@ -67,7 +67,7 @@ def test_notebook_is_parameterised_thin_and_stored_clean():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     params = code[0].source
-    for name in ("run_dir: str", "language: str", "lookback_days: int = 30", "models: list", "markov_order: int = 1",
+    for name in ("run_dir: str", "lang: str", "lookback_days: int = 30", "models: list", "markov_order: int = 1",
                  "collapse_repeats: bool = True", "roas_target: float", "max_shift: float"):
         assert name in params, name
     for c in code:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit.audiences import AUDIENCES, build_audiences, likely_buyers, top_tiers, winback
+from mopkit.clv.audiences import AUDIENCES, build_audiences, likely_buyers, top_tiers, winback
 from mopkit.errors import ConfigError
 
 
@@ -14,7 +14,7 @@ def cust() -> pd.DataFrame:
     return pd.DataFrame({
         "M": [5, 4, 5, 2, 1], "R": [1, 2, 5, 5, 1], "F": [4, 3, 5, 4, 1],
         "churn_risk": ["high", "medium", "low", "low", "high"],
-        "monetary": [3000.0, 900.0, 8000.0, 100.0, 20.0], "frequency": [5, 3, 9, 4, 1],
+        "total_spend": [3000.0, 900.0, 8000.0, 100.0, 20.0], "order_count": [5, 3, 9, 4, 1],
         "recency_days": [200, 90, 2, 1, 300], "tier": ["VIP", "普通", "钻石", "普通", "普通"],
         "segment": ["x"] * 5, "p_alive": [0.2, 0.5, 0.95, 0.9, 0.1],
         "exp_purchases_30d": [0.05, 0.1, 0.9, 0.5, 0.01], "clv": [100.0, 80.0, 2000.0, 60.0, 1.0],

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit.basket import association_rules, pair_matrix
+from mopkit.cockpit.basket import association_rules, pair_matrix
 from mopkit.errors import DataError, InsufficientDataError
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit.cohorts import cohort_counts, retention_at, retention_matrix
+from mopkit.cockpit.cohorts import cohort_counts, retention_at, retention_matrix
 from mopkit.errors import DataError
 
 

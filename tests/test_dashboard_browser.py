@@ -20,7 +20,7 @@ def dashboard_run(small_client, tmp_path_factory):
     nb = nbformat.read(NOTEBOOKS_DIR / "04_dashboard.ipynb", as_version=4)
     # what papermill does: a cell right after the `parameters` cell overriding them
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", []))
-    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(f'run_dir = {str(run_dir)!r}\nlanguage = "en"',
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell(f'run_dir = {str(run_dir)!r}\nlang = "en"',
                                                       metadata={"tags": ["injected-parameters"]}))
     (run_dir / "notebooks").mkdir(exist_ok=True)
     nbformat.write(nb, run_dir / "notebooks" / "04_dashboard.ipynb")

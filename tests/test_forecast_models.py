@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit.errors import DataError, InsufficientDataError, ModelError
+from mopkit.errors import UnknownNameError, DataError, InsufficientDataError, ModelError
 from mopkit.forecast import forecast_demand, make_forecaster
 from mopkit.forecast.backtest import apply_interval, backtest, conformal_halfwidth, cross_conformal_coverage, rolling_origins
 from mopkit.forecast.baselines import ETS, MovingAverage, SeasonalNaive
@@ -16,7 +16,7 @@ def test_baselines_by_hand():
     np.testing.assert_array_equal(SeasonalNaive().fit(y).predict(horizon=9), [8, 9, 10, 11, 12, 13, 14, 8, 9])
     np.testing.assert_array_equal(MovingAverage(window=4).fit(y).predict(horizon=2), [12.5, 12.5])  # mean(11..14)
     np.testing.assert_allclose(ETS().fit(np.full(30, 7.0)).predict(horizon=3), [7, 7, 7])  # constant stays constant
-    with pytest.raises(ModelError, match="seasonal_naive"):
+    with pytest.raises(UnknownNameError, match="seasonal_naive"):
         make_forecaster("prophet")
 
 
@@ -70,7 +70,7 @@ def test_backtest_interval_coverage_on_synthetic_noise():
 def test_short_series_falls_back_to_baselines_with_a_note():
     rng = np.random.default_rng(2)
     df = pd.DataFrame({"date": pd.date_range("2025-01-01", periods=90), "y": rng.poisson(20, 90).astype(float)})
-    r = forecast_demand(df, horizon=7, folds=3, seed=0)
+    r = forecast_demand(df, horizon=7, folds=3, seed=0, lang="en")
     assert r.lstm_won is None and "lstm" not in set(r.backtest.leaderboard["model"])
     assert any("LSTM skipped" in n for n in r.notes)
     assert list(r.forecast.columns) == ["date", "point", "lower", "upper", "model"] and len(r.forecast) == 7
@@ -103,12 +103,12 @@ def test_findings_say_plainly_when_the_lstm_loses():
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"date": pd.date_range("2025-01-01", periods=90), "y": rng.poisson(20, 90).astype(float)})
     r = forecast_demand(df, horizon=7, folds=3, seed=0)
-    assert "too short for the LSTM" in findings(r, "en")[0][0]
+    assert "too short for the LSTM" in findings(r, lang="en")[0][0]
     # the same result as if the LSTM had run and come second behind ETS
     lb = pd.concat([r.backtest.leaderboard, pd.DataFrame([{"model": "lstm", "wape": 99.0, "mape": 99.0, "mase": 2.0,
                                                           "bias": 0.0, "coverage": 0.9, "rank": 4}])], ignore_index=True)
     lost = dataclasses.replace(r, backtest=dataclasses.replace(r.backtest, leaderboard=lb), lstm_won=False)
-    en, zh = findings(lost, "en")[0][0], findings(lost, "zh")[0][0]
+    en, zh = findings(lost, lang="en")[0][0], findings(lost, lang="zh")[0][0]
     assert en.startswith("The LSTM did not win") and "99.0%" in en
     assert zh.startswith("LSTM 没有胜出")
     assert list(leaderboard_table(lost, "zh").columns)[:2] == ["排名", "模型"]

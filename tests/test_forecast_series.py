@@ -22,7 +22,7 @@ def orders():
 
 
 def test_orders_and_gaps(orders):
-    r = daily_series(orders, "orders")
+    r = daily_series(orders, "orders", lang="en")
     # 1 Jan: a, b; 2 Jan: none (gap); 3 Jan: c refunded (left out, refunds=net); 4 Jan: e (d cancelled)
     assert r.frame["y"].tolist() == [2.0, 0.0, 0.0, 1.0]
     assert r.frame["filled"].tolist() == [False, True, True, False]

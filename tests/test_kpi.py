@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mopkit import kpi
+from mopkit.cockpit import kpi
 from mopkit.errors import DataError
 
 # order  cust  day         channel  amount refund status     units
@@ -208,7 +208,7 @@ def test_input_is_not_mutated_and_bad_input_is_explained():
 
 
 def test_gmv_waterfall_by_channel(cube):
-    from mopkit.waterfall import gmv_waterfall
+    from mopkit.cockpit.waterfall import gmv_waterfall
 
     wf = gmv_waterfall(cube, ("2024-01-01", "2024-01-31"), ("2024-02-01", "2024-02-29"))
     # Jan: douyin 150, wechat 200 = 350; Feb: douyin 60, wechat 120 = 180

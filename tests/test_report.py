@@ -24,7 +24,7 @@ def test_section_titles_follow_language(name, zh, en):
 
 def test_every_registered_label_has_both_languages():
     import mopkit.attribution  # noqa: F401  (registers its labels)
-    import mopkit.kpi  # noqa: F401
+    import mopkit.cockpit.kpi  # noqa: F401
     import mopkit.overview  # noqa: F401
     import mopkit.report  # noqa: F401
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mopkit import rfm
+from mopkit.clv import rfm
 from mopkit.errors import ConfigError
 
 END = "2024-03-31"
@@ -28,8 +28,8 @@ def test_rfm_table_by_hand(tx):
     pd.testing.assert_frame_equal(tx, before)  # input not mutated
     # recency in whole days: c last bought 2024-01-15 -> 16 + 29 (leap Feb) + 31 = 76; d 2023-12-01 -> 121
     assert t["recency_days"].to_dict() == {"a": 1, "b": 0, "c": 76, "d": 121, "e": 11}
-    assert t["frequency"].to_dict() == {"a": 3, "b": 1, "c": 2, "d": 1, "e": 2}
-    assert t["monetary"].to_dict() == {"a": 600.0, "b": 50.0, "c": 1500.0, "d": 20.0, "e": 160.0}
+    assert t["order_count"].to_dict() == {"a": 3, "b": 1, "c": 2, "d": 1, "e": 2}
+    assert t["total_spend"].to_dict() == {"a": 600.0, "b": 50.0, "c": 1500.0, "d": 20.0, "e": 160.0}
 
 
 def test_quantile_scores_ties_share_a_score(tx):

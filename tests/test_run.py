@@ -18,7 +18,7 @@ from mopkit.run import list_notebooks, notebook_key, run_client
 def _notebook(path: Path, body: str) -> Path:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [new_code_cell('run_dir: str = ""\nlanguage: str = "zh"', metadata={"tags": ["parameters"]}), new_code_cell(body)]
+    nb.cells = [new_code_cell('run_dir: str = ""\nlang: str = "zh"', metadata={"tags": ["parameters"]}), new_code_cell(body)]
     nbformat.write(nb, path)
     return path
 
@@ -159,7 +159,7 @@ def test_every_notebook_has_documented_parameters():
 
     for nb in list_notebooks():
         params = notebook_parameters(nb)
-        assert {"run_dir", "language"} <= set(params), nb.name
+        assert {"run_dir", "lang"} <= set(params), nb.name
         assert all(p["help"] for p in params.values()), f"{nb.name}: every parameter needs a comment"
         raw = nbformat.read(nb, as_version=4)
         assert all(not c.get("outputs") and not c.get("execution_count") for c in raw.cells if c.cell_type == "code"), nb.name

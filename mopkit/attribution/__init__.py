@@ -9,17 +9,20 @@ Typical use::
     plan = plan_budget(perf, model="markov", roas_target=3.0, max_shift=0.2)
 """
 from .budget import BudgetPlan, channel_performance, plan_budget, spend_by_channel, spend_coverage
-from .findings import attribution_findings
+from .findings import findings
 from .heuristic import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
 from .journeys import Journeys, build_journeys, journeys_from_paths, report_table
 from .tables import localise, roas_table
+from .plots import (plot_budget_plan, plot_model_comparison, plot_removal_effects, plot_roas_by_model, plot_top_paths,
+                    plot_transition_heatmap)
 from .markov import MarkovAttribution, markov, transition_matrix
 from .models import DEFAULT_MODELS, MODELS, attribute, get_model
 from .shapley import shapley, shapley_values
 
 __all__ = [
     "BudgetPlan", "channel_performance", "plan_budget", "spend_by_channel", "spend_coverage",
-    "attribution_findings", "first_touch", "last_non_direct", "last_touch", "linear", "position_based",
+    "findings", "first_touch", "last_non_direct", "last_touch", "linear", "position_based",
     "time_decay", "Journeys", "build_journeys", "journeys_from_paths", "MarkovAttribution", "markov",
-    "transition_matrix", "report_table", "localise", "roas_table", "DEFAULT_MODELS", "MODELS", "attribute", "get_model", "shapley", "shapley_values",
+    "transition_matrix", "plot_budget_plan", "plot_model_comparison", "plot_removal_effects", "plot_roas_by_model",
+    "plot_top_paths", "plot_transition_heatmap", "report_table", "localise", "roas_table", "DEFAULT_MODELS", "MODELS", "attribute", "get_model", "shapley", "shapley_values",
 ]

@@ -101,7 +101,7 @@ def channel_performance(credits: pd.DataFrame, spend: pd.Series) -> pd.DataFrame
     return df.reset_index(drop=True)
 
 
-def spend_coverage(credits: pd.DataFrame, spend: pd.Series, lang: str = "en") -> pd.DataFrame:
+def spend_coverage(credits: pd.DataFrame, spend: pd.Series, lang: str = "zh") -> pd.DataFrame:
     """Which channels have spend, attributed conversions, or only one of the two.
 
     Returns DataFrame ``channel, in_journeys, cost, status``.
@@ -144,7 +144,7 @@ def plan_budget(
     roas_target: float = 3.0,
     max_shift: float = 0.2,
     min_spend: float = 0.0,
-    lang: str = "en",
+    lang: str = "zh",
 ) -> BudgetPlan:
     """Move spend toward channels whose attributed ROAS is at or above ``roas_target``.
 

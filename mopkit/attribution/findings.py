@@ -46,13 +46,13 @@ def _money(x: float, currency: str) -> str:
     return f"{sym}{x:,.0f}"
 
 
-def attribution_findings(
+def findings(
     credits: pd.DataFrame,
     *,
     removal_effects: pd.DataFrame | None = None,
     performance: pd.DataFrame | None = None,
     plan=None,
-    lang: str = "en",
+    lang: str = "zh",
     currency: str = "CNY",
     reference_model: str = "markov",
 ) -> list[tuple[str, float]]:

@@ -109,7 +109,7 @@ def _report_row(key: str, count, action: str, **fmt) -> dict:
             "key": key, "action_key": action, "params": dict(fmt)}
 
 
-def report_table(report: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def report_table(report: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The journeys report (what was read, kept, changed, left out) in ``lang``, with translated headers."""
     return pd.DataFrame({
         _t("attr.rep.h_item", lang): [_t(f"attr.rep.{k}", lang, **p) for k, p in zip(report["key"], report["params"])],

@@ -6,6 +6,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from ..errors import ConfigError, ModelError
+from ..registry import lookup
 from . import heuristic
 from .journeys import Journeys
 from .markov import markov
@@ -31,13 +32,9 @@ def get_model(name: str) -> Callable[..., pd.DataFrame]:
 
     Raises
     ------
-    ConfigError : unknown name; the message lists the valid names.
+    UnknownNameError : unknown name; the message lists the valid names.
     """
-    try:
-        return MODELS[str(name)]
-    except KeyError:
-        raise ConfigError(f"unknown attribution model {name!r}",
-                          fix=f"choose from {sorted(MODELS)}") from None
+    return lookup(MODELS, str(name), what="attribution model")
 
 
 def attribute(

@@ -38,7 +38,7 @@ def _label_state(s: str, lang: str) -> str:
     return t(special[s], lang) if s in special else channel_name(s, lang)
 
 
-def plot_model_comparison(credits: pd.DataFrame, *, metric: str = "conversions", lang: str = "en", ax=None):
+def plot_model_comparison(credits: pd.DataFrame, *, metric: str = "conversions", lang: str = "zh", ax=None):
     """Grouped bars: share of ``metric`` ("conversions" or "value") per channel under each model."""
     share = "conversion_share" if metric == "conversions" else "value_share"
     wide = credits.pivot_table(index="channel", columns="model", values=share, aggfunc="sum", sort=False)
@@ -58,7 +58,7 @@ def plot_model_comparison(credits: pd.DataFrame, *, metric: str = "conversions",
     return ax
 
 
-def plot_removal_effects(removal_effects: pd.DataFrame, *, lang: str = "en", ax=None):
+def plot_removal_effects(removal_effects: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Horizontal bars of Markov removal effects (``channel, removal_effect``)."""
     d = removal_effects.sort_values("removal_effect")
     ax = new_ax(ax, figsize=(8, 0.5 * len(d) + 1.5))
@@ -73,7 +73,7 @@ def plot_removal_effects(removal_effects: pd.DataFrame, *, lang: str = "en", ax=
     return ax
 
 
-def plot_transition_heatmap(matrix: pd.DataFrame, *, lang: str = "en", ax=None):
+def plot_transition_heatmap(matrix: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Heatmap of first-order transition probabilities (:func:`~mopkit.attribution.markov.transition_matrix`)."""
     import seaborn as sns
 
@@ -88,7 +88,7 @@ def plot_transition_heatmap(matrix: pd.DataFrame, *, lang: str = "en", ax=None):
     return ax
 
 
-def plot_top_paths(paths: pd.DataFrame, *, n: int = 10, lang: str = "en", ax=None):
+def plot_top_paths(paths: pd.DataFrame, *, n: int = 10, lang: str = "zh", ax=None):
     """Horizontal bars of the ``n`` paths with the most conversions (``Journeys.paths``)."""
     d = paths.nlargest(n, "conversions").iloc[::-1]
     ax = new_ax(ax, figsize=(9, 0.4 * len(d) + 1.5))
@@ -99,7 +99,7 @@ def plot_top_paths(paths: pd.DataFrame, *, n: int = 10, lang: str = "en", ax=Non
     return ax
 
 
-def plot_roas_by_model(performance: pd.DataFrame, *, roas_target: float | None = None, lang: str = "en", ax=None):
+def plot_roas_by_model(performance: pd.DataFrame, *, roas_target: float | None = None, lang: str = "zh", ax=None):
     """Grouped bars of ROAS per channel (with spend) under each model, with the target line."""
     p = performance[performance["cost"] > 0]
     models = list(dict.fromkeys(p["model"]))
@@ -120,7 +120,7 @@ def plot_roas_by_model(performance: pd.DataFrame, *, roas_target: float | None =
     return ax
 
 
-def plot_budget_plan(plan, *, lang: str = "en", ax=None):
+def plot_budget_plan(plan, *, lang: str = "zh", ax=None):
     """Current vs proposed spend per channel (:class:`~mopkit.attribution.budget.BudgetPlan`)."""
     d = plan.table
     ax = new_ax(ax, figsize=(9, 4.2))

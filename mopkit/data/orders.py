@@ -8,7 +8,7 @@ def counted_orders(orders: pd.DataFrame, *, status_col: str = "status") -> pd.Da
     """Orders that count toward GMV and order numbers: every order that was not cancelled.
 
     Refunded orders stay in (GMV is what buyers ordered and paid; refunds are reported as the
-    refund rate and in net sales), matching ``gmv`` in :func:`mopkit.kpi.metric_catalogue`.
+    refund rate and in net sales), matching ``gmv`` in :func:`mopkit.cockpit.kpi.metric_catalogue`.
     Without a ``status`` column every order counts.
     """
     if status_col not in orders:

@@ -31,21 +31,9 @@ from . import sample_journeys as jr
 from . import sample_people as people
 from . import sample_products as prod
 
-VERSION = 1
-#: BG/NBD parameters (time unit: days of operational time).
-BGNBD = {"r": 0.4, "alpha": 80.0, "a": 0.9, "b": 4.0}
-#: Gamma-Gamma parameters (CNY).
-GAMMA_GAMMA = {"p": 5.0, "q": 4.0, "gamma": 120.0}
-ACQUISITION_GROWTH = 0.6  # acquisition density in operational time grows linearly by 60% over the window
-REFUND_RATE, CANCEL_RATE = 0.03, 0.02  # shares of all order rows
-PARTIAL_REFUND_SHARE = 0.2
-TRACKED_SHARE = 0.65  # share of paid orders with a tracked converting journey
-BUYER_NULL_SHARE = 0.25  # share of non-converting journeys that belong to buyers (after their last order)
-LOOKBACK_DAYS = 30
-#: Channel of orders without a tracked journey (and of refunded / cancelled rows).
-UNTRACKED_CHANNEL_MIX = {"douyin": 0.35, "tmall": 0.25, "wechat": 0.20, "xiaohongshu": 0.12, "search": 0.08}
-EVENT_ORDER_SHARE = 0.25  # share of paid orders preceded by browse events
-PROSPECT_EVENT_SHARE = 0.20
+from .sample_params import (  # noqa: F401  (the constants are part of this module's interface)
+    VERSION, BGNBD, GAMMA_GAMMA, ACQUISITION_GROWTH, REFUND_RATE, CANCEL_RATE, PARTIAL_REFUND_SHARE, TRACKED_SHARE, BUYER_NULL_SHARE, LOOKBACK_DAYS, UNTRACKED_CHANNEL_MIX, EVENT_ORDER_SHARE, PROSPECT_EVENT_SHARE,
+)
 
 
 @dataclass

@@ -24,7 +24,7 @@ def _f(x):
 def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, n_tracked, n_null,
                 n_buyer_null, lam, pdrop, nu) -> dict:
     """Assemble the truth dict from the generator's constants and a few realised counts."""
-    from . import sample as s  # constants live in the generator module
+    from . import sample_params as s
 
     orders = tables["orders"]
     paid = orders[orders["status"] == "paid"]

@@ -6,7 +6,9 @@ from .backtest import BacktestResult, ForecastResult, backtest, forecast_demand,
 from .baselines import BASELINES, ETS, MovingAverage, SeasonalNaive, make_forecaster
 from .calendar import CalendarCoverageWarning, calendar_features, festival_markers, holiday_flags
 from .metrics import bias, mape, mase, score, wape
+from .plots import plot_by_horizon, plot_forecast, plot_leaderboard
 from .series import SeriesResult, check_series, daily_series
+from .text import findings, leaderboard_table, model_name
 from .windows import LogLevelScaler, make_windows, training_origins
 
 __all__ = [
@@ -15,5 +17,6 @@ __all__ = [
     "CalendarCoverageWarning", "calendar_features", "festival_markers", "holiday_flags",
     "bias", "mape", "mase", "score", "wape",
     "SeriesResult", "check_series", "daily_series",
+    "findings", "leaderboard_table", "model_name", "plot_by_horizon", "plot_forecast", "plot_leaderboard",
     "LogLevelScaler", "make_windows", "training_origins",
 ]

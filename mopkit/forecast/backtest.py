@@ -222,7 +222,7 @@ def forecast_demand(
     use_lstm: bool = True,
     date: str = "date",
     value: str = "y",
-    lang: str = "en",
+    lang: str = "zh",
 ) -> ForecastResult:
     """Backtest the baselines and the LSTM, pick the winner, and forecast ``horizon`` days.
 

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from ..errors import ModelError, NotFittedError
+from ..registry import lookup
 
 __all__ = ["SeasonalNaive", "MovingAverage", "ETS", "BASELINES", "make_forecaster"]
 
@@ -136,13 +137,11 @@ def make_forecaster(name: str, **params):
 
     Raises
     ------
-    ModelError
+    UnknownNameError
         Unknown name; the message lists the valid names.
     """
     if name == "lstm":
         from .lstm import LSTMForecaster
 
         return LSTMForecaster(**params)
-    if name not in BASELINES:
-        raise ModelError(f"unknown forecaster {name!r}", fix=f"use one of {sorted([*BASELINES, 'lstm'])}")
-    return BASELINES[name](**params)
+    return lookup({**BASELINES, "lstm": None}, name, what="forecaster")(**params)

@@ -80,7 +80,7 @@ def daily_series(
     refund_amount: str = "refund_amount",
     quantity: str = "quantity",
     unit_price: str = "unit_price",
-    lang: str = "en",
+    lang: str = "zh",
 ) -> SeriesResult:
     """Aggregate canonical orders into a gap-free daily series.
 

@@ -91,7 +91,7 @@ def leaderboard_table(result, lang: str) -> pd.DataFrame:
     return out.rename(columns={c: t(f"forecast.col.{c}", lang) for c in cols})
 
 
-def findings(result, lang: str) -> list[tuple[str, float]]:
+def findings(result, *, lang: str = "zh", currency: str = "CNY") -> list[tuple[str, float]]:
     """Plain-language findings ``[(text, weight)]``; always says plainly when the LSTM lost."""
     lb = result.backtest.leaderboard.set_index("model")
     h = len(result.forecast)

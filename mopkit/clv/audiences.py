@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .i18n import register, t
+from ..registry import lookup
+from ..i18n import register, t
 
 LABELS = {
     "aud.winback": {"zh": "高价值流失预警（挽回优惠券）", "en": "High-value customers at risk (win-back coupon)"},
@@ -32,7 +32,7 @@ LABELS = {
 }
 register(LABELS)
 
-COLUMNS = ["customer_id", "audience", "reason", "tier", "segment", "monetary", "frequency", "recency_days",
+COLUMNS = ["customer_id", "audience", "reason", "tier", "segment", "total_spend", "order_count", "recency_days",
            "p_alive", "exp_purchases_30d", "clv"]
 
 
@@ -57,12 +57,12 @@ def winback(cust: pd.DataFrame, *, lang: str = "zh", currency: str = "CNY", min_
     if "p_alive" in cust.columns:
         def reasons(s):
             return (t("aud.reason.winback", lang, spend=_money(m, currency), p=f"{p:.0%}", risk=t(f"risk.{r}", lang))
-                    for m, p, r in zip(s["monetary"], s["p_alive"], s["churn_risk"]))
+                    for m, p, r in zip(s["total_spend"], s["p_alive"], s["churn_risk"]))
     else:
         def reasons(s):
             return (t("aud.reason.winback_r", lang, spend=_money(m, currency), days=int(d))
-                    for m, d in zip(s["monetary"], s["recency_days"]))
-    return _frame(cust, mask, "winback", reasons, "clv" if "clv" in cust.columns else "monetary")
+                    for m, d in zip(s["total_spend"], s["recency_days"]))
+    return _frame(cust, mask, "winback", reasons, "clv" if "clv" in cust.columns else "total_spend")
 
 
 def top_tiers(cust: pd.DataFrame, *, lang: str = "zh", currency: str = "CNY", base_tier: str | None = None) -> pd.DataFrame:
@@ -71,8 +71,8 @@ def top_tiers(cust: pd.DataFrame, *, lang: str = "zh", currency: str = "CNY", ba
     mask = cust["tier"] != base
 
     def reasons(s):
-        return (t("aud.reason.top_tiers", lang, tier=tr, spend=_money(m, currency)) for tr, m in zip(s["tier"], s["monetary"]))
-    return _frame(cust, mask, "top_tiers", reasons, "monetary")
+        return (t("aud.reason.top_tiers", lang, tier=tr, spend=_money(m, currency)) for tr, m in zip(s["tier"], s["total_spend"]))
+    return _frame(cust, mask, "top_tiers", reasons, "total_spend")
 
 
 def likely_buyers(cust: pd.DataFrame, *, lang: str = "zh", currency: str = "CNY", top_share: float = 0.10,
@@ -90,8 +90,8 @@ def likely_buyers(cust: pd.DataFrame, *, lang: str = "zh", currency: str = "CNY"
     mask = (cust["R"] >= 5) & (cust["F"] >= 4)
 
     def reasons(s):
-        return (t("aud.reason.likely_r", lang, days=int(d) + 1, f=int(f)) for d, f in zip(s["recency_days"], s["frequency"]))
-    return _frame(cust, mask, "likely_buyers", reasons, "frequency")
+        return (t("aud.reason.likely_r", lang, days=int(d) + 1, f=int(f)) for d, f in zip(s["recency_days"], s["order_count"]))
+    return _frame(cust, mask, "likely_buyers", reasons, "order_count")
 
 
 AUDIENCES = {"winback": winback, "top_tiers": top_tiers, "likely_buyers": likely_buyers}
@@ -99,12 +99,9 @@ AUDIENCES = {"winback": winback, "top_tiers": top_tiers, "likely_buyers": likely
 
 def build_audiences(cust: pd.DataFrame, names=tuple(AUDIENCES), **kw) -> dict[str, pd.DataFrame]:
     """All requested action lists, ``{name: frame}``; keyword arguments go to the functions that take them."""
-    unknown = [n for n in names if n not in AUDIENCES]
-    if unknown:
-        raise ConfigError(f"unknown audiences {unknown}", fix=f"use some of {sorted(AUDIENCES)}")
+    fns = {n: lookup(AUDIENCES, n, what="audience") for n in names}
     out = {}
-    for n in names:
-        fn = AUDIENCES[n]
+    for n, fn in fns.items():
         args = {k: v for k, v in kw.items() if k in fn.__code__.co_varnames}
         out[n] = fn(cust, **args)
     return out
@@ -112,6 +109,6 @@ def build_audiences(cust: pd.DataFrame, names=tuple(AUDIENCES), **kw) -> dict[st
 
 def audience_overview(audiences: dict[str, pd.DataFrame], lang: str = "zh") -> pd.DataFrame:
     """One row per list: its name in ``lang``, size and total spend of its customers."""
-    rows = [{"audience": t(f"aud.{k}", lang), "customers": len(v), "spend": float(v["monetary"].sum())}
+    rows = [{"audience": t(f"aud.{k}", lang), "customers": len(v), "spend": float(v["total_spend"].sum())}
             for k, v in audiences.items()]
     return pd.DataFrame(rows)

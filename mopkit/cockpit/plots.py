@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .i18n import channel_name, register, t
+from ..i18n import channel_name, register, t
 from .kpi import ALL, format_change, format_value, metric_unit
-from .plotting import channel_color, new_ax
+from ..plotting import channel_color, new_ax
 
 register({
     "plots_kpi.trend": {"zh": "{metric} 趋势", "en": "{metric} trend"},
@@ -21,8 +21,8 @@ register({
 
 
 def plot_kpi_cards(summary: pd.DataFrame, metrics, lang: str = "zh", currency: str = "CNY", ax=None):
-    """Cards with value and change arrow for ``metrics`` from a :func:`mopkit.kpi.summarize`
-    (or one period of :func:`mopkit.kpi.compute_kpis`) table, channel "all"."""
+    """Cards with value and change arrow for ``metrics`` from a :func:`mopkit.cockpit.kpi.summarize`
+    (or one period of :func:`mopkit.cockpit.kpi.compute_kpis`) table, channel "all"."""
     ax = new_ax(ax, figsize=(2.2 * len(metrics), 1.6))
     s = summary[summary["channel"] == ALL].set_index("metric")
     ax.set_axis_off()
@@ -98,7 +98,7 @@ def plot_channel_heatmap(kpis: pd.DataFrame, metric: str, lang: str = "zh", ax=N
 
 
 def plot_cohort_heatmap(matrix: pd.DataFrame, lang: str = "zh", ax=None):
-    """Retention heatmap from :func:`mopkit.cohorts.retention_matrix` (percent)."""
+    """Retention heatmap from :func:`mopkit.cockpit.cohorts.retention_matrix` (percent)."""
     ax = new_ax(ax, figsize=(9, max(3, 0.3 * len(matrix) + 1.5)))
     mat = matrix * 100
     mat.index = [p.strftime("%Y-%m") for p in matrix.index]
@@ -110,7 +110,7 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, lang: str = "zh", ax=None):
 
 
 def plot_association_heatmap(pairs: pd.DataFrame, lang: str = "zh", ax=None):
-    """Lift heatmap from :func:`mopkit.basket.pair_matrix`."""
+    """Lift heatmap from :func:`mopkit.cockpit.basket.pair_matrix`."""
     ax = new_ax(ax, figsize=(7, 6))
     _heat(ax, pairs, ".1f", "RdPu", t("basket.lift", lang))
     ax.set_title(t("basket.title", lang))
@@ -120,7 +120,7 @@ def plot_association_heatmap(pairs: pd.DataFrame, lang: str = "zh", ax=None):
 
 
 def plot_waterfall(wf: pd.DataFrame, lang: str = "zh", currency: str = "CNY", ax=None):
-    """Waterfall from :func:`mopkit.waterfall.gmv_waterfall`."""
+    """Waterfall from :func:`mopkit.cockpit.waterfall.gmv_waterfall`."""
     ax = new_ax(ax, figsize=(8, 3.8))
     labels = [t("waterfall.start", lang) if s == "__start__" else t("waterfall.end", lang) if s == "__end__"
               else channel_name(s, lang) for s in wf["step"]]

@@ -5,7 +5,7 @@ Hessian; here each model is a numpy function of the *unique* histories and their
 terms that depend on fewer inputs are computed once per distinct value (``gammaln(r + x)`` per
 distinct frequency, the Pareto/NBD hypergeometric terms per distinct ``(x, t_x)`` and ``(x, T)``).
 The objectives are lifetimes' own, term for term (same normalisation and penalty), so the same
-optimum comes out; :mod:`mopkit.clv_models` keeps lifetimes as the reference the tests compare
+optimum comes out; :mod:`mopkit.clv.models` keeps lifetimes as the reference the tests compare
 against (CDNOW, 3 decimals).
 
 Formulas

@@ -1,7 +1,7 @@
 """The KPI cockpit: an ipywidgets app served by Voila (``notebooks/04_dashboard``).
 
 Filters (date range, channel, granularity) redraw the KPI cards, the trend, the channel
-heatmap and the GMV waterfall from a pre-aggregated :class:`mopkit.kpi.KpiCube`; cohorts,
+heatmap and the GMV waterfall from a pre-aggregated :class:`mopkit.cockpit.kpi.KpiCube`; cohorts,
 product associations, alerts and the other notebooks' outputs are computed once.
 
 The filter-driven charts are SVG strings in ``ipywidgets.HTML`` (milliseconds to draw, where a
@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import plots_kpi
+from . import plots as plots_kpi
 from .alerts import AlertRules, check_alerts
 from .basket import association_rules, pair_matrix
 from .cohorts import retention_matrix
-from .errors import MopkitError
-from .i18n import channel_name, register, t
+from ..errors import MopkitError
+from ..i18n import channel_name, register, t
 from .kpi import ALL, KpiCube, compute_kpis, format_change, format_value, prepare_cube, summarize
 from .waterfall import gmv_waterfall
 
@@ -67,7 +67,7 @@ def in_voila() -> bool:
 
 
 def cards_html(summary: pd.DataFrame, lang: str, currency: str, metrics=CARD_METRICS) -> str:
-    """HTML of the KPI cards (value, change arrow) from :func:`mopkit.kpi.summarize`."""
+    """HTML of the KPI cards (value, change arrow) from :func:`mopkit.cockpit.kpi.summarize`."""
     s = summary[summary["channel"] == ALL].set_index("metric")
     cards = []
     for m in metrics:
@@ -130,10 +130,10 @@ class Cockpit:
 
     Parameters
     ----------
-    cube : from :func:`mopkit.kpi.prepare_cube`.
+    cube : from :func:`mopkit.cockpit.kpi.prepare_cube`.
     lang, currency : display language and currency.
-    alerts : alert table from :func:`mopkit.alerts.check_alerts` (computed by the caller).
-    cohorts : retention matrix; pairs : lift matrix from :func:`mopkit.basket.pair_matrix`.
+    alerts : alert table from :func:`mopkit.cockpit.alerts.check_alerts` (computed by the caller).
+    cohorts : retention matrix; pairs : lift matrix from :func:`mopkit.cockpit.basket.pair_matrix`.
     outputs_dir : the run's ``outputs/`` folder for the other analyses' summaries.
     start, end : the initial date range (default: the last 365 days of data).
     """

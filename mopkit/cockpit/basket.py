@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .errors import DataError, InsufficientDataError
-from .i18n import register
+from ..errors import DataError, InsufficientDataError
+from ..i18n import register
 
 register({
     "basket.title": {"zh": "商品关联（提升度）", "en": "Products bought together (lift)"},

@@ -18,7 +18,7 @@ All are fitted on the unique ``(frequency, recency, T)`` rows with the number of
 weight: the likelihood is a sum over customers, so the maximum is the same and the work is
 proportional to the number of distinct histories, not customers.
 
-Fitting engine: by default our vectorised likelihoods (:mod:`mopkit.clv_likelihoods`, analytic
+Fitting engine: by default our vectorised likelihoods (:mod:`mopkit.clv.likelihoods`, analytic
 gradients, BFGS); ``engine="lifetimes"`` runs lifetimes' own fitters, the reference the tests
 compare against (same parameters to 3 decimals on CDNOW). Pareto/NBD is fitted on a seeded
 random subsample of at most :data:`MAX_FIT_CUSTOMERS` customers (stated in ``clv_model.json``
@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import clv_likelihoods as L
-from .errors import InsufficientDataError, ModelError, NotFittedError
+from . import likelihoods as L
+from ..errors import InsufficientDataError, ModelError, NotFittedError
+from ..registry import lookup
 
 TRANSACTION_MODELS = {
     "bgnbd": ("BetaGeoFitter", ("r", "alpha", "a", "b")),
@@ -113,7 +114,7 @@ class TransactionModel:
     model : "bgnbd", "pareto_nbd" or "mbgnbd".
     weighted : fit on unique histories with weights (same answer, faster); False fits every row.
     ladder : retry rungs (dicts with optional ``tol``, ``penalizer``, ``scale``, ``note``).
-    engine : "numpy" (default: :mod:`mopkit.clv_likelihoods`, vectorised likelihood with analytic
+    engine : "numpy" (default: :mod:`mopkit.clv.likelihoods`, vectorised likelihood with analytic
         gradient, BFGS) or "lifetimes" (lifetimes' own fitter, the reference implementation;
         same optimum, much slower on large data).
     max_customers : fit on a seeded random subsample of this many customers when there are more
@@ -138,9 +139,7 @@ class TransactionModel:
 
     # -- fitting --------------------------------------------------------------------------
     def _cls(self):
-        if self.model not in TRANSACTION_MODELS:
-            raise ModelError(f"unknown transaction model {self.model!r}", fix=f"use one of {sorted(TRANSACTION_MODELS)}")
-        return getattr(_lifetimes(), TRANSACTION_MODELS[self.model][0])
+        return getattr(_lifetimes(), lookup(TRANSACTION_MODELS, self.model, what="transaction model")[0])
 
     def _fit_rows(self, f, r, T, w):
         """The rows the optimizer sees: all, or a seeded subsample of customers (exact, without
@@ -162,10 +161,8 @@ class TransactionModel:
         ModelError
             No rung of the retry ladder converged; the message carries the optimizer's own words.
         """
-        if self.model not in TRANSACTION_MODELS:
-            raise ModelError(f"unknown transaction model {self.model!r}", fix=f"use one of {sorted(TRANSACTION_MODELS)}")
-        if self.engine not in ENGINES:
-            raise ModelError(f"unknown engine {self.engine!r}", fix=f"use one of {list(ENGINES)}")
+        lookup(TRANSACTION_MODELS, self.model, what="transaction model")
+        lookup(dict.fromkeys(ENGINES), self.engine, what="CLV fitting engine")
         names = TRANSACTION_MODELS[self.model][1]
         cols = [summary[c].to_numpy(dtype=float) for c in (frequency_col, recency_col, T_col)]
         if self.weighted:
@@ -291,7 +288,7 @@ class SpendModel:
     """Gamma-Gamma model of the average order value of repeat customers.
 
     Fitted on customers with ``frequency > 0`` and ``monetary_value > 0`` (unique pairs, weighted).
-    ``engine`` "numpy" (default, :func:`mopkit.clv_likelihoods.fit_spend`) or "lifetimes"
+    ``engine`` "numpy" (default, :func:`mopkit.clv.likelihoods.fit_spend`) or "lifetimes"
     (reference). Fitted attributes: ``params_`` {p, q, v}, ``loglik_``, ``n_customers_``,
     ``attempts_``, ``rung_``. ``v`` is lifetimes' name for the paper's gamma (a scale in money units).
     """
@@ -302,8 +299,7 @@ class SpendModel:
         self.engine = engine
 
     def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", monetary_col="monetary_value"):
-        if self.engine not in ENGINES:
-            raise ModelError(f"unknown engine {self.engine!r}", fix=f"use one of {list(ENGINES)}")
+        lookup(dict.fromkeys(ENGINES), self.engine, what="CLV fitting engine")
         fx = summary[frequency_col].to_numpy(dtype=float)
         mx = summary[monetary_col].to_numpy(dtype=float)
         keep = (fx > 0) & (mx > 0)

@@ -1,7 +1,7 @@
 """GMV change between two periods, split by channel (for a waterfall chart).
 
 GMV(B) = GMV(A) + sum over channels of (GMV_c(B) - GMV_c(A)); each channel's bar is its
-difference, so the bars add up exactly to the total change. GMV as in :mod:`mopkit.kpi`
+difference, so the bars add up exactly to the total change. GMV as in :mod:`mopkit.cockpit.kpi`
 (amount of orders not cancelled).
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .i18n import register
+from ..errors import DataError
+from ..i18n import register
 from .kpi import KpiCube, _select, _to_day, prepare_cube
 
 register({
@@ -26,7 +26,7 @@ def gmv_waterfall(source: KpiCube | pd.DataFrame, period_a: tuple, period_b: tup
 
     Parameters
     ----------
-    source : a :class:`mopkit.kpi.KpiCube` or the canonical ``orders`` table (order_id,
+    source : a :class:`mopkit.cockpit.kpi.KpiCube` or the canonical ``orders`` table (order_id,
         customer_id, order_time, amount, channel, status).
     period_a, period_b : ``(start, end)`` inclusive dates.
     channels : channel ids to include (default all).

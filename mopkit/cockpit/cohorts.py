@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, InsufficientDataError
-from .i18n import register
+from ..errors import DataError, InsufficientDataError
+from ..i18n import register
 
 register({
     "cohorts.title": {"zh": "月度获客群组留存率", "en": "Monthly acquisition cohorts: retention"},

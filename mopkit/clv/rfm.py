@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .i18n import register
+from ..errors import ConfigError, DataError
+from ..registry import lookup
+from ..i18n import register
 
 SEGMENTS_CLASSIC = (
     "champions", "loyal", "potential_loyalist", "new_customers", "promising", "need_attention",
@@ -92,14 +93,14 @@ def rfm_table(
     Returns
     -------
     DataFrame indexed by customer id: ``recency_days`` (whole days from the last purchase's day to
-    the observation day), ``frequency`` (orders), ``monetary`` (total spend), ``first_purchase``,
+    the observation day), ``order_count`` (orders), ``total_spend`` (sum of amounts; named apart from the CLV summary's ``frequency`` = repeat periods and ``monetary_value`` = mean repeat value), ``first_purchase``,
     ``last_purchase``.
     """
     missing = [c for c in (customer_col, time_col, amount_col) if c not in transactions.columns]
     if missing:
         raise DataError(f"transactions lack the columns {missing}", column=missing[0],
                         fix="pass purchases with customer_id, order_time and amount")
-    from .clv_grouping import customer_codes  # noqa: PLC0415 - shared fast customer grouping
+    from .grouping import customer_codes  # noqa: PLC0415 - shared fast customer grouping
 
     times = transactions[time_col]
     if times.dtype.kind != "M":
@@ -118,11 +119,11 @@ def rfm_table(
     np.minimum.at(lo, codes, tn)
     np.maximum.at(hi, codes, tn)
     out = pd.DataFrame({"first_purchase": lo.view(t.dtype), "last_purchase": hi.view(t.dtype),
-                        "frequency": np.bincount(codes, minlength=k).astype(int),
-                        "monetary": np.bincount(codes, weights=amount, minlength=k)}, index=index)
+                        "order_count": np.bincount(codes, minlength=k).astype(int),
+                        "total_spend": np.bincount(codes, weights=amount, minlength=k)}, index=index)
     out["recency_days"] = (end - out["last_purchase"].dt.normalize()).dt.days.astype(int)
     out.index.name = customer_col
-    return out[["recency_days", "frequency", "monetary", "first_purchase", "last_purchase"]]
+    return out[["recency_days", "order_count", "total_spend", "first_purchase", "last_purchase"]]
 
 
 def _score_quantile(values: pd.Series, higher_is_better: bool, n: int) -> pd.Series:
@@ -143,16 +144,14 @@ SCORERS = {"quantile": _score_quantile, "rank": _score_rank}
 def rfm_scores(rfm: pd.DataFrame, *, method: str = "quantile", n_bins: int = 5) -> pd.DataFrame:
     """Add ``R``, ``F``, ``M`` scores (1 = worst, ``n_bins`` = best) and ``FM`` to an RFM table.
 
-    Required columns: ``recency_days``, ``frequency``, ``monetary``. Lower recency is better.
+    Required columns: ``recency_days``, ``order_count``, ``total_spend``. Lower recency is better.
     ``method`` is a key of :data:`SCORERS`.
     """
-    if method not in SCORERS:
-        raise ConfigError(f"unknown RFM scoring method {method!r}", fix=f"use one of {sorted(SCORERS)}")
-    score = SCORERS[method]
+    score = lookup(SCORERS, method, what="RFM scoring method")
     out = rfm.copy()
     out["R"] = score(out["recency_days"].astype(float), False, n_bins)
-    out["F"] = score(out["frequency"].astype(float), True, n_bins)
-    out["M"] = score(out["monetary"].astype(float), True, n_bins)
+    out["F"] = score(out["order_count"].astype(float), True, n_bins)
+    out["M"] = score(out["total_spend"].astype(float), True, n_bins)
     out["FM"] = (out["F"] + out["M"] + 1) // 2  # round half up
     return out
 
@@ -166,12 +165,12 @@ def classic_segments(scores: pd.DataFrame, grid=CLASSIC_GRID) -> pd.Series:
 def cn8_segments(rfm: pd.DataFrame) -> pd.Series:
     """8-class segment key per customer: R/F/M above or below the customers' mean.
 
-    R is high when ``recency_days`` is below the mean (more recent), F and M when ``frequency``
-    and ``monetary`` are above their means; a value equal to the mean counts as low.
+    R is high when ``recency_days`` is below the mean (more recent), F and M when ``order_count``
+    and ``total_spend`` are above their means; a value equal to the mean counts as low.
     """
     r = (rfm["recency_days"] < rfm["recency_days"].mean()).to_numpy()
-    f = (rfm["frequency"] > rfm["frequency"].mean()).to_numpy()
-    m = (rfm["monetary"] > rfm["monetary"].mean()).to_numpy()
+    f = (rfm["order_count"] > rfm["order_count"].mean()).to_numpy()
+    m = (rfm["total_spend"] > rfm["total_spend"].mean()).to_numpy()
     keys = [CN8[(a, b, c)] for a, b, c in zip(r, f, m)]
     return pd.Series(keys, index=rfm.index, name="segment_cn8")
 
@@ -198,7 +197,7 @@ def assign_tiers(values: pd.Series, thresholds: dict, *, base: str) -> pd.Series
     return out
 
 
-def segment_summary(table: pd.DataFrame, segment_col: str = "segment", *, value_col: str = "monetary") -> pd.DataFrame:
+def segment_summary(table: pd.DataFrame, segment_col: str = "segment", *, value_col: str = "total_spend") -> pd.DataFrame:
     """Customers, share, total and mean value, mean recency/frequency per segment (largest first)."""
     g = table.groupby(segment_col)
     out = pd.DataFrame({
@@ -206,7 +205,7 @@ def segment_summary(table: pd.DataFrame, segment_col: str = "segment", *, value_
         "value": g[value_col].sum(),
         "mean_value": g[value_col].mean(),
         "mean_recency_days": g["recency_days"].mean(),
-        "mean_frequency": g["frequency"].mean(),
+        "mean_order_count": g["order_count"].mean(),
     })
     out["share"] = out["customers"] / out["customers"].sum()
     out["value_share"] = out["value"] / out["value"].sum()
@@ -215,10 +214,10 @@ def segment_summary(table: pd.DataFrame, segment_col: str = "segment", *, value_
 
 def rfm_heatmap_table(scores: pd.DataFrame, *, value: str = "customers") -> pd.DataFrame:
     """R (rows, 5 at top) x FM (columns) grid of customer counts (``value="customers"``) or
-    mean monetary (``value="monetary"``)."""
+    mean total spend (``value="total_spend"``)."""
     if value == "customers":
         m = scores.groupby(["R", "FM"]).size().unstack(fill_value=0)
     else:
-        m = scores.groupby(["R", "FM"])["monetary"].mean().unstack()
+        m = scores.groupby(["R", "FM"])["total_spend"].mean().unstack()
     idx = range(1, 6)
     return m.reindex(index=list(idx)[::-1], columns=list(idx))

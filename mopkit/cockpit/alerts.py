@@ -23,8 +23,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataError
-from .i18n import channel_name, register, t
+from ..errors import ConfigError, DataError
+from ..i18n import channel_name, register, t
 from .kpi import ALL, KpiCube, _ts, compute_kpis
 
 register({

@@ -1,0 +1,97 @@
+"""Display tables of the RFM/CLV section: segments, tiers, compared models, tracking data. Headers follow ``lang``."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import t
+from . import labels as _labels  # noqa: F401  (registers the labels used here)
+
+
+def segment_table(customers: pd.DataFrame, lang: str, *, scheme: str = "segment") -> pd.DataFrame:
+    """Segment sizes and value for display (``scheme`` "segment" or "segment_cn8"), headers in ``lang``."""
+    from .rfm import segment_summary
+
+    s = segment_summary(customers, scheme).reset_index()
+    s = s[[scheme, "customers", "share", "value", "value_share", "mean_value", "mean_recency_days", "mean_order_count"]]
+    s.columns = [t(k, lang) for k in ("clv.segment", "clv.customers", "clv.share", "clv.value", "clv.value_share",
+                                      "clv.mean_value", "clv.mean_recency", "clv.mean_frequency")]
+    return s.round(2)
+
+
+def tracking_table(res, transactions: pd.DataFrame, *, customer_col="customer_id", time_col="order_time", step_days: int = 7) -> pd.DataFrame:
+    """Actual and model cumulative repeat purchases of the calibration customers, every ``step_days``.
+
+    Repeat purchases are distinct purchase days after the first (the summary's definition); the
+    model is the chosen model fitted on the calibration period. Columns: date, actual, model.
+    """
+    from .summary import days_per_unit
+    from .models import expected_cumulative_repeat
+
+    cal_end = res.observation_end - pd.Timedelta(days=res.settings["holdout_days"])
+    day = pd.to_datetime(transactions[time_col]).dt.normalize()
+    d = pd.DataFrame({"c": transactions[customer_col].to_numpy(), "d": day.to_numpy()}).drop_duplicates()
+    first = d.groupby("c")["d"].transform("min")
+    cohort = first <= cal_end
+    d, first = d[cohort], first[cohort]
+    rep = d.loc[d["d"] > first, "d"]
+    grid = pd.date_range(first.min(), res.observation_end, freq=f"{step_days}D")
+    actual = np.searchsorted(np.sort(rep.to_numpy()), grid.to_numpy(), side="right")
+    dpu = days_per_unit(res.settings["time_unit"])
+    t0 = first.min()
+    births = ((d.groupby("c")["d"].min() - t0).dt.days.to_numpy() + 1) / dpu  # purchases of day k happen by its end
+    g = ((grid - t0).days.to_numpy() + 1) / dpu
+    model = res.comparison.models[res.comparison.best]
+    return pd.DataFrame({"date": grid, "actual": actual, "model": expected_cumulative_repeat(model, births, g)})
+
+
+def conditional_expectation_table(res, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean actual and predicted holdout purchases by calibration frequency (``max_frequency``+ pooled)."""
+    ch = res.cal_holdout
+    model = res.comparison.models[res.comparison.best]
+    pred = model.expected_purchases(float(ch["duration_holdout"].iloc[0]), ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    grp = np.minimum(ch["frequency_cal"].to_numpy(), max_frequency).astype(int)
+    df = pd.DataFrame({"frequency_cal": grp, "actual": ch["frequency_holdout"].to_numpy(), "model": pred})
+    out = df.groupby("frequency_cal").agg(customers=("actual", "size"), actual=("actual", "mean"), model=("model", "mean"))
+    return out
+
+
+def tier_table(customers: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Customers, spend and (when present) CLV and P(alive) per tier, headers in ``lang``."""
+    g = customers.groupby("tier")
+    out = pd.DataFrame({t("clv.customers", lang): g.size(), t("clv.value", lang): g["total_spend"].sum().round(0),
+                        t("clv.mean_value", lang): g["total_spend"].mean().round(1)})
+    if "clv" in customers:
+        out[t("clv.total_clv", lang)] = g["clv"].sum().round(0)
+        out[t("clv.mean_clv", lang)] = g["clv"].mean().round(1)
+        out[t("clv.mean_palive", lang)] = g["p_alive"].mean().round(3)
+    out.index.name = t("clv.tier", lang)
+    return out.sort_values(t("clv.value", lang), ascending=False)
+
+
+def model_table(res, lang: str) -> pd.DataFrame:
+    """The compared transaction models: parameters, log-likelihood, holdout errors, which was chosen."""
+    from .models import MODEL_NAMES
+
+    tab = res.comparison.table
+    rows = []
+    for name, r in tab.iterrows():
+        params = r.get("params")
+        rows.append({t("clv.modelname", lang): MODEL_NAMES[name],
+                     t("clv.params", lang): ", ".join(f"{k}={v:.3g}" for k, v in params.items()) if isinstance(params, dict) else r.get("error", ""),
+                     t("clv.fit_on", lang): _fit_on(r, res, lang),
+                     t("clv.loglik", lang): round(r.get("loglik", np.nan), 1),
+                     t("clv.rmse", lang): round(r.get("holdout_rmse", np.nan), 4),
+                     t("clv.total_err", lang): f"{r.get('holdout_total_error_pct', np.nan):+.1f}%",
+                     t("clv.chosen", lang): "✓" if name == res.comparison.best else ""})
+    return pd.DataFrame(rows)
+
+
+def _fit_on(row, res, lang: str) -> str:
+    n, total = row.get("fit_customers", np.nan), row.get("customers", np.nan)
+    if not (np.isfinite(n) and np.isfinite(total)):
+        return ""
+    if n < total:  # Pareto/NBD above its size cap (clv_models.MAX_FIT_CUSTOMERS)
+        m = res.comparison.models.get(row.name)
+        return t("clv.fit_sample", lang, n=int(n), total=int(total), seed=getattr(m, "seed", 0))
+    return f"{int(n):,}"

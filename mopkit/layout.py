@@ -1,0 +1,50 @@
+"""The run folder's layout and the files every layer shares: folder names, notebook keys, JSON and findings.
+
+The bottom of the run machinery: ``layout`` < ``prepare`` (validate data, lay out a run) <
+``context`` (what a notebook sees) < ``report`` (HTML/PDF) < ``run`` (papermill) < ``cli``.
+Nothing here imports another mopkit module.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = "data"
+OUTPUTS_DIR = "outputs"
+FINDINGS_DIR = "findings"  # under outputs/
+
+
+def _jsonable(obj: Any):
+    if isinstance(obj, (pd.Timestamp, dt.date)):
+        return obj.isoformat()
+    if hasattr(obj, "item"):  # numpy scalars
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def write_json(obj: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=_jsonable, allow_nan=False), encoding="utf-8")
+    return path
+
+
+def read_findings(run_dir: str | Path) -> list[dict]:
+    """All findings of a run, weightiest first."""
+    out: list[dict] = []
+    for p in sorted((Path(run_dir) / OUTPUTS_DIR / FINDINGS_DIR).glob("*.json")):
+        out.extend(json.loads(p.read_text(encoding="utf-8")))
+    return sorted(out, key=lambda f: -f["weight"])
+
+
+def notebook_key(path: str | Path) -> str:
+    """``01_rfm_clv.ipynb`` -> ``rfm_clv``: the key of its parameters under ``notebooks:``."""
+    stem = Path(path).stem
+    head, _, rest = stem.partition("_")
+    return rest if head.isdigit() and rest else stem

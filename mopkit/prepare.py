@@ -1,0 +1,101 @@
+"""Prepare a run: validate the config and data once, and lay out a new run folder.
+
+Below :mod:`mopkit.context` (a notebook opened by hand prepares the sample through it) and
+:mod:`mopkit.run` (papermill), so neither needs the other.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from .config import ClientConfig, load_config
+from .data.loader import load_tables
+from .errors import RunError
+from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, write_json
+
+PACKAGES = ("mopkit", "pandas", "numpy", "lifetimes", "torch", "papermill", "nbconvert", "voila", "duckdb", "statsmodels", "weasyprint")
+
+
+def sample_config_path() -> Path:
+    """The bundled sample client's config (``data_samples/sample_merchant/client.yaml``)."""
+    return REPO_ROOT / "data_samples" / "sample_merchant" / "client.yaml"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def _new_run_dir(runs_root: Path, slug: str) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = runs_root / slug
+    for n in range(1000):
+        cand = base / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            cand.mkdir(parents=True, exist_ok=False)
+            return cand
+        except FileExistsError:
+            continue
+    raise RunError("could not create a new run folder", file=base, fix="clean up old runs")
+
+
+def _config_copy(config: ClientConfig) -> dict:
+    raw = copy.deepcopy(config.raw)
+    for name, src in config.sources.items():
+        spec = raw["data"][name]
+        if isinstance(spec, str):
+            raw["data"][name] = spec = {"path": spec}
+        spec["path"] = str(src.path)
+    raw.pop("salt", None)  # the salt never goes into a run folder
+    return raw
+
+
+def prepare_run(config_path: str | Path, runs_root: str | Path | None = None) -> Path:
+    """Validate the config and data, and lay out a new run folder. Returns its path.
+
+    Raises :class:`ConfigError` / :class:`DataError` before anything is executed.
+    """
+    config = load_config(config_path)
+    loaded = load_tables(config)
+    runs_root = Path(runs_root) if runs_root else Path.cwd() / "runs"
+    run_dir = _new_run_dir(runs_root, config.slug)
+    (run_dir / DATA_DIR).mkdir()
+    (run_dir / OUTPUTS_DIR).mkdir()
+    for name, df in loaded.tables.items():
+        df.to_parquet(run_dir / DATA_DIR / f"{name}.parquet", index=False)
+    loaded.health.to_csv(run_dir / DATA_DIR / "health.csv", index=False)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(_config_copy(config), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    manifest = {
+        "client": {"name": config.name, "slug": config.slug, "language": config.language},
+        "config_file": str(config.path),
+        "config": _config_copy(config),
+        "inputs": {
+            name: {"path": str(src.path), "sha256": _sha256(src.path), "bytes": src.path.stat().st_size}
+            for name, src in config.sources.items()
+        },
+        "rows": {name: len(df) for name, df in loaded.tables.items()},
+        "versions": _versions(),
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "notebooks": [],
+    }
+    write_json(manifest, run_dir / "manifest.json")
+    return run_dir
