@@ -13,7 +13,9 @@ horizon_days: int = 365  # CLV horizon in days
 discount_rate: float = 0.10  # annual discount rate for CLV
 tier_thresholds: dict = {"钻石": 3000, "VIP": 1000}  # tier name -> minimum value (see tier_basis); below all: base tier
 tier_basis: str = "spend"  # "spend" (total spend to date) or "clv" (predicted CLV; falls back to spend if CLV is skipped)
-churn_bands: dict = {"high": 0.3, "medium": 0.7}  # P(active) below high -> high churn risk, below medium -> medium
+churn_days: int = 90  # churn index = probability of no purchase in the next churn_days
+churn_bands: dict = {"high": 0.9, "medium": 0.7}  # churn index at or above high -> high risk, at or above medium -> medium
+min_improvement: float = 0.02  # BG/NBD is kept unless another model lowers the holdout error by at least this share
 min_repeat_customers: int = 200  # fewer repeat buyers than this: CLV is skipped (explained), RFM still runs'''
 
 CELLS = [
@@ -30,11 +32,14 @@ display(Markdown(f"## {ctx.t('clv.title')}\\n\\n{ctx.t('clv.intro')}"))
 res = clv.customer_value(
     orders, observation_end=observation_end or None, time_unit=time_unit, holdout_days=holdout_days,
     horizon_days=horizon_days, discount_rate=discount_rate, tier_thresholds=tier_thresholds,
-    tier_basis=tier_basis, churn_bands=churn_bands, min_repeat_customers=min_repeat_customers, lang=ctx.lang,
+    tier_basis=tier_basis, churn_bands=churn_bands, churn_days=churn_days, min_improvement=min_improvement,
+    min_repeat_customers=min_repeat_customers, lang=ctx.lang,
 )
 customers = res.customers
 if not res.clv_ok:
     display(Markdown("> " + ctx.t("clv.skipped", reason=res.skipped_reason)))
+if res.notes:
+    display(Markdown(f"**{ctx.t('clv.h.notes')}**\\n\\n" + "\\n".join(f"- {n}" for n in clv.notes_text(res, ctx.lang))))
 display(Markdown(f"### {ctx.t('clv.h.segments')}"))
 display(clv.segment_table(customers, ctx.lang, scheme="segment"))
 '''),
@@ -61,6 +66,11 @@ if res.clv_ok and res.comparison is not None:
     ("code", '''
 if res.clv_ok:
     clv.plot_p_alive_matrix(res, ctx.lang)
+'''),
+    ("code", '''
+if res.churn_calibration is not None:
+    display(Markdown(f"### {ctx.t('clv.h.churn')}"))
+    display(clv.churn_calibration_table(res, ctx.lang).style.hide(axis="index"))
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('clv.h.value')}"))

@@ -229,3 +229,31 @@ def pareto_nbd_predict(params, t, x, tx, T) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = (1 - ((beta + T) / (beta + T + t)) ** (s - 1)) / (s - 1) if abs(s - 1) > 1e-12 else np.log((beta + T + t) / (beta + T))
     return p_alive, p_alive * (r + x) * (beta + T) / (alpha + T) * growth
+
+
+def pareto_nbd_p_no_purchase(params, t, x, tx, T, *, nodes: int = 48) -> np.ndarray:
+    """Pareto/NBD probability of no purchase in ``(T, T + t]`` per history.
+
+    P0 = 1 - P(alive) * E[lambda / (lambda + mu) * (1 - exp(-(lambda + mu) t))], the expectation over
+    the posterior of an active customer's rates, lambda ~ Gamma(r + x, alpha + T) and
+    mu ~ Gamma(s, beta + T), independent (Fader, Hardie & Lee 2005 note "Deriving the conditional
+    PMF of the Pareto/NBD model"; here by generalised Gauss-Laguerre quadrature in both rates,
+    which stays finite for the heavy buyers where the closed form's hypergeometric terms overflow).
+    """
+    from scipy.special import roots_genlaguerre
+
+    r, alpha, s, beta = params
+    x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
+    p_alive, _ = pareto_nbd_predict(params, 0.0, x, tx, T)
+    um, wm = roots_genlaguerre(nodes, s - 1.0)  # mu = u / (beta + T), weights sum to Gamma(s)
+    wm = wm / wm.sum()
+    out = np.empty_like(x)
+    for xv in np.unique(x):
+        rows = x == xv
+        ul, wl = roots_genlaguerre(nodes, r + xv - 1.0)
+        wl = wl / wl.sum()
+        lam = ul[None, :, None] / (alpha + T[rows])[:, None, None]  # [customers, lambda node, 1]
+        mu = um[None, None, :] / (beta + T[rows])[:, None, None]  # [customers, 1, mu node]
+        buy = lam / (lam + mu) * -np.expm1(-(lam + mu) * t)
+        out[rows] = np.einsum("cij,i,j->c", buy, wl, wm)
+    return np.clip(1.0 - p_alive * out, 0.0, 1.0)

@@ -55,6 +55,9 @@ DEFAULT_LADDER = (
     {"note": "rescaled data", "scale": True, "penalizer": 1e-3},
 )
 _MAX_PARAM = 1e6
+#: What a fit that fails to converge raises (lifetimes' ConvergenceError is a ValueError; overflow is an
+#: ArithmeticError). Anything else is a bug and propagates instead of reading as "did not converge".
+_FIT_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
 def _lifetimes():
@@ -181,7 +184,7 @@ class TransactionModel:
                 bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM]
                 if bad:
                     raise ValueError(f"parameters {bad} ran off to {[p[k] for k in bad]}")
-            except Exception as exc:  # ConvergenceError/ValueError/LinAlgError
+            except _FIT_ERRORS as exc:
                 msg = (out.getvalue().strip().splitlines() or [""])[-1]
                 attempts.append({"rung": rung.get("note", ""), "ok": False, "error": f"{type(exc).__name__}: {exc}".strip(), "optimizer": msg})
                 continue
@@ -267,6 +270,25 @@ class TransactionModel:
             out = fitter.conditional_probability_alive(np.asarray(frequency, float), np.asarray(recency, float), np.asarray(T, float))
         return np.clip(np.asarray(out, dtype=float), 0.0, 1.0)
 
+    def p_no_purchase(self, t, frequency, recency, T) -> np.ndarray:
+        """Probability that each customer makes no purchase in the next ``t`` time units.
+
+        This is the churn index a merchant means ("will not buy in the next 90 days"); unlike
+        P(alive) it is below 1 for one-time buyers under BG/NBD, and it falls with silence.
+        BG/NBD and MBG/NBD: an active customer drops out only right after a purchase (or, in
+        MBG/NBD, also at time 0, which P(alive) already holds), so given active the next ``t``
+        hold no purchase with probability E[exp(-lambda t)] = ((alpha + T) / (alpha + T + t))^(r + x),
+        lambda's posterior being Gamma(r + x, alpha + T); P0 = 1 - P(alive) (1 - that).
+        Pareto/NBD: :func:`mopkit.clv.likelihoods.pareto_nbd_p_no_purchase`.
+        """
+        _check_fitted(self)
+        f, r, T_ = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        if self.model == "pareto_nbd":
+            return L.pareto_nbd_p_no_purchase(list(self.params_.values()), float(t), f, r, T_)
+        a, rr = self.params_["alpha"], self.params_["r"]
+        quiet = ((a + T_) / (a + T_ + float(t))) ** (rr + f)
+        return np.clip(1.0 - self.p_alive(f, r, T_) * (1.0 - quiet), 0.0, 1.0)
+
     def expected_purchases_new(self, t) -> np.ndarray:
         """Expected repeat purchases by a new customer within ``t`` time units of the first."""
         fitter = self._fitter()
@@ -332,7 +354,7 @@ class SpendModel:
                 bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM * max(c, 1)]
                 if bad or p["q"] <= 1:
                     raise ValueError(f"parameters {p} are not usable (q must exceed 1 for a finite mean)")
-            except Exception as exc:
+            except _FIT_ERRORS as exc:
                 msg = (out.getvalue().strip().splitlines() or [""])[-1]
                 attempts.append({"rung": rung.get("note", ""), "ok": False, "error": f"{type(exc).__name__}: {exc}", "optimizer": msg})
                 continue
@@ -375,13 +397,21 @@ class ModelComparison:
 
     table: pd.DataFrame  # one row per model: params, loglik, holdout errors
     best: str
-    margin: float  # relative RMSE improvement of the best over the runner-up (0.1 = 10 % lower)
+    margin: float  # relative RMSE improvement of the lowest-RMSE model over the runner-up (0.1 = 10 % lower)
     models: dict = field(default_factory=dict)  # name -> fitted TransactionModel on calibration data
+    reference: str = "bgnbd"
+    min_improvement: float = 0.0
+    rule: str = ""  # the choice rule in words, for the report
 
 
 def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgnbd"), *, weighted: bool = True,
-                 seed: int = 0) -> ModelComparison:
+                 seed: int = 0, reference: str = "bgnbd", min_improvement: float = 0.02) -> ModelComparison:
     """Fit each model on the calibration columns and score it on the holdout period.
+
+    Choice rule (resists noise): the ``reference`` model (BG/NBD, the simplest) is kept unless a
+    challenger's holdout RMSE is lower by at least ``min_improvement`` (0.02 = 2 %); then the
+    challenger with the lowest RMSE wins. Two models within a fraction of a percent are a tie
+    that noise decides, and a tie goes to the reference. ``rule`` states this in words.
 
     Required columns: ``frequency_cal, recency_cal, T_cal, frequency_holdout, duration_holdout``.
     The score is the per-customer RMSE of predicted vs actual holdout repeat purchases (lower is
@@ -420,9 +450,15 @@ def select_model(cal_holdout: pd.DataFrame, models=("bgnbd", "pareto_nbd", "mbgn
         raise ModelError("no transaction model could be fitted: " + "; ".join(f"{r['model']}: {r['error']}" for r in rows),
                          fix="check the data for extreme customers or use time_unit W")
     ok = table.dropna(subset=["holdout_rmse"]).sort_values("holdout_rmse")
-    best = ok.index[0]
+    lowest = ok.index[0]
     margin = float(1 - ok["holdout_rmse"].iloc[0] / ok["holdout_rmse"].iloc[1]) if len(ok) > 1 else 0.0
-    return ModelComparison(table, best, margin, fitted)
+    best = lowest
+    if reference in ok.index and lowest != reference:
+        gain = float(1 - ok.at[lowest, "holdout_rmse"] / ok.at[reference, "holdout_rmse"])
+        best = lowest if gain >= min_improvement else reference
+    rule = (f"{MODEL_NAMES.get(reference, reference)} is kept unless another model lowers the holdout RMSE "
+            f"by at least {min_improvement:.0%}")
+    return ModelComparison(table, best, margin, fitted, reference, float(min_improvement), rule)
 
 
 def expected_cumulative_repeat(model: TransactionModel, birth: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -80,6 +80,7 @@ def model_table(res, lang: str) -> pd.DataFrame:
         rows.append({t("clv.modelname", lang): MODEL_NAMES[name],
                      t("clv.params", lang): ", ".join(f"{k}={v:.3g}" for k, v in params.items()) if isinstance(params, dict) else r.get("error", ""),
                      t("clv.fit_on", lang): _fit_on(r, res, lang),
+                     t("clv.rung", lang): r.get("rung", ""),
                      t("clv.loglik", lang): round(r.get("loglik", np.nan), 1),
                      t("clv.rmse", lang): round(r.get("holdout_rmse", np.nan), 4),
                      t("clv.total_err", lang): f"{r.get('holdout_total_error_pct', np.nan):+.1f}%",
@@ -95,3 +96,21 @@ def _fit_on(row, res, lang: str) -> str:
         m = res.comparison.models.get(row.name)
         return t("clv.fit_sample", lang, n=int(n), total=int(total), seed=getattr(m, "seed", 0))
     return f"{int(n):,}"
+
+
+def churn_calibration_table(res, lang: str) -> pd.DataFrame | None:
+    """The churn bands on the holdout (predicted vs realised no-purchase share), headers in ``lang``."""
+    cal = res.churn_calibration
+    if cal is None:
+        return None
+    out = pd.DataFrame({t("clv.col.band", lang): [t(f"clv.band.{b}", lang) for b in cal["band"]],
+                        t("clv.col.days", lang): cal["days"].astype(int),
+                        t("clv.customers", lang): cal["customers"].astype(int),
+                        t("clv.col.predicted", lang): cal["predicted_no_purchase"].map("{:.1%}".format),
+                        t("clv.col.realised", lang): cal["realised_no_purchase"].map("{:.1%}".format)})
+    return out
+
+
+def notes_text(res, lang: str) -> list[str]:
+    """Every fallback of the run in words: what was tried, why it failed, what was used instead."""
+    return [t("clv.note", lang, **n) for n in res.notes]
