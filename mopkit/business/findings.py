@@ -1,0 +1,105 @@
+"""Plain-language findings and display tables of a business case, in the client's language."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..i18n import t
+from .case import BusinessCase
+from .labels import item_label
+
+
+def money(x: float, currency: str = "CNY") -> str:
+    sym = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency.upper(), currency + " ")
+    return f"-{sym}{-x:,.0f}" if x < 0 else f"{sym}{x:,.0f}"
+
+
+def _pct(x) -> str:
+    return "—" if x is None or x != x else f"{x:.0%}"
+
+
+def findings(case: BusinessCase, lang: str = "zh") -> list[tuple[str, float]]:
+    """``(text, weight)`` pairs for the executive summary: the base case, the scenario range,
+    the most sensitive assumption, benefits left out and benefits resting on assumptions."""
+    out: list[tuple[str, float]] = []
+    cur = case.currency
+    m = case.scenarios.set_index("scenario")
+    base = m.loc["base"]
+    pb = base["payback_month"]
+    payback = t("business.find.nopayback", lang) if pb is None or pb != pb else t("business.find.payback", lang, m=int(pb))
+    out.append((t("business.find.base", lang, horizon=case.params.horizon_months, costs=money(base["costs"], cur),
+                  gp=money(base["gross_profit"], cur), roi=_pct(base["roi"]), npv=money(base["npv"], cur), payback=payback), 0.9))
+    lo, hi = m.loc["pessimistic", "npv"], m.loc["optimistic", "npv"]
+    sign = t("business.find.range_neg", lang) if lo < 0 else ""
+    out.append((t("business.find.range", lang, lo=money(lo, cur), hi=money(hi, cur), sign=sign), 0.7 if lo >= 0 else 0.8))
+    if len(case.tornado):
+        r = case.tornado.iloc[0]
+        out.append((t("business.find.tornado", lang, name=item_label(r["assumption"], lang), step=case.tornado.attrs["step"],
+                      lo=money(min(r["npv_minus"], r["npv_plus"]), cur), hi=money(max(r["npv_minus"], r["npv_plus"]), cur)), 0.6))
+    sep = "、" if lang == "zh" else ", "
+    left = [m_["benefit"] for m_ in case.missing if m_["reason"] in ("missing_file", "empty_file", "missing_value", "no_matching_customers")]
+    if left:
+        out.append((t("business.find.missing", lang, items=sep.join(t(f"business.benefit.{k}", lang) for k in dict.fromkeys(left))), 0.5))
+    assumed = [b.key for b in case.benefits if b.kind == "assumption"]
+    if assumed:
+        out.append((t("business.find.assumed", lang, items=sep.join(t(f"business.benefit.{k}", lang) for k in assumed)), 0.55))
+    return out
+
+
+def missing_notes(case: BusinessCase, lang: str = "zh") -> list[str]:
+    """One sentence per benefit left out, saying why."""
+    return [t(f"business.missing.{m['reason']}", lang, benefit=t(f"business.benefit.{m['benefit']}", lang), file=m["file"])
+            for m in case.missing]
+
+
+def irr_note(case: BusinessCase, scenario: str = "base", lang: str = "zh") -> str:
+    note = case.metric("irr_note", scenario)
+    return t(f"business.irr.{note}", lang) if note else ""
+
+
+def assumptions_table(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
+    """Every assumption with its value, interval, kind and source, headers translated."""
+    a = pd.DataFrame(case.assumptions())
+    a["key"] = [item_label(k, lang) for k in a["key"]]
+    a["kind"] = [t(f"business.kind.{k}", lang) for k in a["kind"]]
+    cols = {"key": "assumption", "value": "value", "low": "low", "high": "high", "kind": "kind", "source": "source", "note": "note"}
+    a = a[list(cols)].rename(columns={k: t(f"business.col.{v}", lang) for k, v in cols.items()})
+    return a
+
+
+def scenario_display(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
+    """The three scenarios' metrics, formatted for a client (money, percentages, payback)."""
+    s = case.scenarios
+    cur = case.currency
+    never, undef = t("business.never", lang), t("business.undefined", lang)
+    out = pd.DataFrame({
+        t("business.col.scenario", lang): [t(f"business.scenario.{x}", lang) for x in s["scenario"]],
+        t("business.col.revenue", lang): [money(x, cur) for x in s["revenue"]],
+        t("business.col.gross_profit", lang): [money(x, cur) for x in s["gross_profit"]],
+        t("business.col.costs", lang): [money(x, cur) for x in s["costs"]],
+        t("business.col.net", lang): [money(x, cur) for x in s["net"]],
+        t("business.col.roi", lang): [_pct(x) for x in s["roi"]],
+        t("business.col.npv", lang): [money(x, cur) for x in s["npv"]],
+        t("business.col.irr_annual", lang): [undef if x is None or x != x else f"{x:.0%}" for x in s["irr_annual"]],
+        t("business.col.payback_month", lang): [never if x is None or x != x else str(int(x)) for x in s["payback_month"]],
+    })
+    return out
+
+
+def cashflow_display(case: BusinessCase, scenario: str = "base", lang: str = "zh") -> pd.DataFrame:
+    """The monthly table of one scenario with translated headers, rounded to whole currency units."""
+    f = case.flows[scenario].drop(columns=[c for c in case.flows[scenario].columns if c.startswith("revenue_")])
+    f = f.round({"ramp": 2, "discount_factor": 4}).round({c: 0 for c in f.columns if c not in ("ramp", "discount_factor", "month")})
+    return f.rename(columns={c: t(f"business.col.{c}", lang) for c in f.columns})
+
+
+def tornado_display(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
+    tor = case.tornado
+    step = tor.attrs.get("step", 0.2)
+    return pd.DataFrame({
+        t("business.col.assumption", lang): [item_label(k, lang) for k in tor["assumption"]],
+        t("business.col.kind", lang): [t(f"business.kind.{k}", lang) for k in tor["kind"]],
+        t("business.col.value", lang): tor["base_value"].round(4),
+        t("business.col.npv_minus", lang, step=step): [money(x, case.currency) for x in tor["npv_minus"]],
+        t("business.col.npv_plus", lang, step=step): [money(x, case.currency) for x in tor["npv_plus"]],
+        t("business.col.swing", lang): [money(x, case.currency) for x in tor["swing"]],
+    })

@@ -1,0 +1,147 @@
+"""Chinese and English labels of the business case (keys prefixed ``business.``)."""
+from __future__ import annotations
+
+from ..i18n import register, t
+
+LABELS = {
+    # benefits and assumptions
+    "business.item.benefit_budget_plan": {"zh": "预算调配带来的增量销售额（月）", "en": "Budget plan: extra revenue per month"},
+    "business.item.benefit_campaigns": {"zh": "触发营销活动实测增量（月）", "en": "Trigger campaigns: measured uplift per month"},
+    "business.item.benefit_triggers": {"zh": "触发营销回放估算（月，假设）", "en": "Triggers: replay estimate per month (assumption)"},
+    "business.item.benefit_winback": {"zh": "流失挽回活动增量销售额（一次性）", "en": "Win-back campaign: extra revenue (one-off)"},
+    "business.redemptions": {"zh": "优惠券核销数（一次性活动为总数，其余为每月）", "en": "coupon redemptions (total for a one-off, else per month)"},
+    "business.item.consulting_fee": {"zh": "咨询费（一次性）", "en": "Consulting fee (one-off)"},
+    "business.item.tools_per_month": {"zh": "工具 / SaaS 月费", "en": "Tools / SaaS per month"},
+    "business.item.coupon_cost_per_redemption": {"zh": "每张核销优惠券成本", "en": "Coupon cost per redemption"},
+    "business.item.extra_ad_spend_per_month": {"zh": "追加广告费（月）", "en": "Extra ad spend per month"},
+    "business.item.staff_hours_per_month": {"zh": "员工工时（小时/月）", "en": "Staff hours per month"},
+    "business.item.staff_hourly_rate": {"zh": "员工时薪", "en": "Staff hourly rate"},
+    "business.item.gross_margin": {"zh": "毛利率", "en": "Gross margin"},
+    "business.item.discount_rate": {"zh": "折现率（年）", "en": "Discount rate (annual)"},
+    "business.item.horizon_months": {"zh": "测算期（月）", "en": "Horizon (months)"},
+    "business.item.ramp_up_months": {"zh": "爬坡期（月）", "en": "Ramp-up (months)"},
+    "business.item.scenario_spread": {"zh": "无区间收益的情景浮动", "en": "Scenario spread for benefits without an interval"},
+    "business.kind.measured": {"zh": "实测", "en": "measured"},
+    "business.kind.estimate": {"zh": "模型估算", "en": "estimate"},
+    "business.kind.assumption": {"zh": "假设", "en": "assumption"},
+    "business.kind.benefit": {"zh": "收益", "en": "benefit"},
+    "business.kind.finance": {"zh": "财务", "en": "finance"},
+    "business.kind.cost": {"zh": "成本", "en": "cost"},
+    "business.scenario.pessimistic": {"zh": "悲观", "en": "Pessimistic"},
+    "business.scenario.base": {"zh": "基准", "en": "Base"},
+    "business.scenario.optimistic": {"zh": "乐观", "en": "Optimistic"},
+    # why a benefit is missing
+    "business.missing.missing_file": {"zh": "未计入「{benefit}」：本次运行没有 {file}（对应分析未运行或被跳过）。",
+                                      "en": "{benefit} is not included: this run has no {file} (that analysis did not run or was skipped)."},
+    "business.missing.empty_file": {"zh": "未计入「{benefit}」：{file} 没有任何记录。", "en": "{benefit} is not included: {file} has no rows."},
+    "business.missing.no_common_key": {"zh": "未计入「{benefit}」：{file} 与活动实测结果无法按触发规则对应，为避免重复计算只用实测值。",
+                                       "en": "{benefit} is not included: {file} cannot be matched to the measured campaigns, so only the measured uplift counts (no double counting)."},
+    "business.missing.all_measured": {"zh": "「{benefit}」的回放估算已被活动实测结果取代。", "en": "{benefit}: every replay estimate is superseded by a measured campaign."},
+    "business.missing.missing_value": {"zh": "未计入「{benefit}」：{file} 缺少客户的预期客单价。", "en": "{benefit} is not included: {file} lacks the customers' expected order value."},
+    "business.missing.no_matching_customers": {"zh": "未计入「{benefit}」：挽回名单中的客户在 {file} 中都找不到。",
+                                               "en": "{benefit} is not included: none of the audience's customers is in {file}."},
+    "business.missing.rate_zero": {"zh": "未计入「{benefit}」：挽回响应率设为 0。", "en": "{benefit} is not included: the win-back response rate is 0."},
+    "business.benefit.budget_plan": {"zh": "预算调配", "en": "Budget plan"},
+    "business.benefit.campaigns": {"zh": "触发营销（实测）", "en": "Trigger campaigns (measured)"},
+    "business.benefit.triggers": {"zh": "触发营销（估算）", "en": "Triggers (estimate)"},
+    "business.benefit.winback": {"zh": "流失挽回", "en": "Win-back"},
+    # IRR notes
+    "business.irr.irr_undefined_positive": {"zh": "现金流全部为正（没有净投入），内部收益率无定义。",
+                                            "en": "Every cash flow is positive (no net investment): the IRR is undefined."},
+    "business.irr.irr_undefined_negative": {"zh": "现金流没有由负转正（方案在测算期内收不回投入），内部收益率无定义。",
+                                            "en": "The cash flows never turn positive (the plan does not earn back its cost in the horizon): the IRR is undefined."},
+    "business.irr.irr_multiple": {"zh": "现金流多次变号，可能有多个内部收益率，请以净现值为准。",
+                                  "en": "The cash flows change sign more than once, so several IRRs may exist: rely on the NPV."},
+    "business.irr.irr_not_found": {"zh": "未找到内部收益率。", "en": "No IRR was found."},
+    # tables and notebook
+    "business.col.assumption": {"zh": "假设", "en": "Assumption"},
+    "business.col.value": {"zh": "取值", "en": "Value"},
+    "business.col.low": {"zh": "下限", "en": "Low"},
+    "business.col.high": {"zh": "上限", "en": "High"},
+    "business.col.kind": {"zh": "类型", "en": "Kind"},
+    "business.col.source": {"zh": "来源", "en": "Source"},
+    "business.col.note": {"zh": "说明", "en": "Note"},
+    "business.col.scenario": {"zh": "情景", "en": "Scenario"},
+    "business.col.revenue": {"zh": "增量销售额", "en": "Extra revenue"},
+    "business.col.gross_profit": {"zh": "增量毛利", "en": "Extra gross profit"},
+    "business.col.costs": {"zh": "总成本", "en": "Total cost"},
+    "business.col.net": {"zh": "净收益", "en": "Net gain"},
+    "business.col.roi": {"zh": "投资回报率 ROI", "en": "ROI"},
+    "business.col.npv": {"zh": "净现值 NPV", "en": "NPV"},
+    "business.col.irr_annual": {"zh": "内部收益率 IRR（年化）", "en": "IRR (annualised)"},
+    "business.col.payback_month": {"zh": "回本月份", "en": "Payback month"},
+    "business.col.month": {"zh": "月份", "en": "Month"},
+    "business.col.ramp": {"zh": "爬坡系数", "en": "Ramp-up"},
+    "business.col.coupon_cost": {"zh": "优惠券成本", "en": "Coupons"},
+    "business.col.extra_ad_spend": {"zh": "追加广告费", "en": "Extra ad spend"},
+    "business.col.tools": {"zh": "工具费", "en": "Tools"},
+    "business.col.staff": {"zh": "人工", "en": "Staff"},
+    "business.col.consulting_fee": {"zh": "咨询费", "en": "Consulting fee"},
+    "business.col.cumulative": {"zh": "累计净收益", "en": "Cumulative"},
+    "business.col.discount_factor": {"zh": "折现系数", "en": "Discount factor"},
+    "business.col.pv": {"zh": "现值", "en": "Present value"},
+    "business.col.cumulative_pv": {"zh": "累计现值", "en": "Cumulative PV"},
+    "business.col.npv_minus": {"zh": "假设 -{step:.0%} 时 NPV", "en": "NPV at -{step:.0%}"},
+    "business.col.npv_plus": {"zh": "假设 +{step:.0%} 时 NPV", "en": "NPV at +{step:.0%}"},
+    "business.col.swing": {"zh": "NPV 波动幅度", "en": "NPV swing"},
+    "business.never": {"zh": "测算期内未回本", "en": "not within the horizon"},
+    "business.undefined": {"zh": "无定义", "en": "undefined"},
+    "business.nb.title": {"zh": "投资回报测算：方案花多少钱、能带来多少、何时回本",
+                          "en": "Business case: what the plan costs, what it returns, and when it breaks even"},
+    "business.nb.intro": {
+        "zh": "收益来自本次运行的分析结果（每个数字都注明来源文件），成本来自客户配置。测算期 {horizon} 个月，"
+              "第 0 个月支付一次性费用，持续性收益从第 1 个月起按 {ramp} 个月线性爬坡，一次性收益（流失挽回活动）在爬坡期内平均计入；"
+              "净现值按年折现率 {rate:.0%} 计算。",
+        "en": "Benefits come from this run's analyses (each figure names its source file), costs from the client config. "
+              "Horizon {horizon} months; one-off costs in month 0; recurring benefits ramp up linearly over {ramp} months from month 1, "
+              "one-off benefits (the win-back campaign) are spread evenly over the ramp-up; "
+              "NPV at an annual discount rate of {rate:.0%}.",
+    },
+    "business.nb.h.assumptions": {"zh": "假设与来源", "en": "Assumptions and their sources"},
+    "business.nb.h.missing": {"zh": "未计入的收益", "en": "Benefits not included"},
+    "business.nb.none_missing": {"zh": "所有收益来源都已计入。", "en": "Every benefit source is included."},
+    "business.nb.h.scenarios": {"zh": "三种情景", "en": "Three scenarios"},
+    "business.nb.scenarios_note": {
+        "zh": "悲观 / 乐观情景取各分析给出的区间下限 / 上限；没有区间的收益按 ±{spread:.0%} 浮动。成本在三种情景中相同。",
+        "en": "Pessimistic / optimistic take the low / high bounds the analyses give; benefits without an interval move by ±{spread:.0%}. Costs are the same in every scenario.",
+    },
+    "business.nb.h.cashflow": {"zh": "基准情景月度现金流", "en": "Base scenario: monthly cash flows"},
+    "business.nb.h.tornado": {"zh": "敏感性分析（龙卷风图）", "en": "Sensitivity (tornado)"},
+    "business.nb.tornado_note": {"zh": "每次只把一个假设调整 ±{step:.0%}，其余不变，看净现值如何变化。",
+                                 "en": "Each assumption moves by ±{step:.0%} with the others held, and the NPV is recomputed."},
+    "business.nb.h.findings": {"zh": "结论", "en": "Findings"},
+    "business.nb.files": {"zh": "可编辑的现金流表：`outputs/business_case.xlsx`（含公式，修改「假设」工作表即可重算）。",
+                          "en": "Editable cash-flow workbook: `outputs/business_case.xlsx` (formulas: edit the Assumptions sheet and it recalculates)."},
+    "business.nb.no_benefits": {"zh": "本次运行没有任何可计入的收益，下面只列出成本。",
+                                "en": "This run has no benefit to count; only the costs are shown below."},
+    # plots
+    "business.plot.cumulative": {"zh": "累计净收益（三种情景）", "en": "Cumulative net gain, three scenarios"},
+    "business.plot.tornado": {"zh": "各假设 ±{step:.0%} 时的净现值", "en": "NPV when each assumption moves ±{step:.0%}"},
+    "business.plot.base_npv": {"zh": "基准 NPV", "en": "Base NPV"},
+    "business.plot.minus": {"zh": "假设 -{step:.0%}", "en": "assumption -{step:.0%}"},
+    "business.plot.plus": {"zh": "假设 +{step:.0%}", "en": "assumption +{step:.0%}"},
+    # findings
+    "business.find.base": {
+        "zh": "基准情景下，{horizon} 个月的方案投入 {costs}，带来增量毛利 {gp}，投资回报率 {roi}，净现值 {npv}，{payback}。",
+        "en": "In the base scenario the plan costs {costs} over {horizon} months and adds {gp} of gross profit: ROI {roi}, NPV {npv}, {payback}.",
+    },
+    "business.find.payback": {"zh": "第 {m} 个月回本", "en": "paying back in month {m}"},
+    "business.find.nopayback": {"zh": "测算期内无法回本", "en": "not paying back within the horizon"},
+    "business.find.range": {
+        "zh": "净现值在悲观情景为 {lo}，乐观情景为 {hi}{sign}。",
+        "en": "The NPV ranges from {lo} (pessimistic) to {hi} (optimistic){sign}.",
+    },
+    "business.find.range_neg": {"zh": "；悲观情景下方案亏损，需谨慎", "en": "; the pessimistic case loses money"},
+    "business.find.tornado": {"zh": "净现值对「{name}」最敏感：该假设变动 ±{step:.0%}，NPV 在 {lo} 到 {hi} 之间。",
+                              "en": "The NPV is most sensitive to {name}: moving it ±{step:.0%} puts the NPV between {lo} and {hi}."},
+    "business.find.missing": {"zh": "测算未包含 {items}（对应分析结果缺失），实际收益可能更高。",
+                              "en": "The case leaves out {items} (their analyses' results are missing); the real return may be higher."},
+    "business.find.assumed": {"zh": "{items} 为假设或回放估算，尚无对照组实测，建议下月用活动结果替换。",
+                              "en": "{items} rest on assumptions or replay estimates, not yet measured against a holdout; replace them with next month's campaign results."},
+}
+register(LABELS)
+
+
+def item_label(key: str, lang: str) -> str:
+    """Display name of an assumption key (``benefit_winback``, ``gross_margin`` …)."""
+    return t(f"business.item.{key}", lang)
