@@ -24,6 +24,7 @@ CELLS = [
     ("code", '''
 from IPython.display import Markdown, display
 from mopkit import business as B
+from mopkit import copycheck as CC
 from mopkit.business import plots as BP
 from mopkit.context import open_run
 
@@ -74,6 +75,21 @@ for text, weight in findings:
     ctx.add_finding(text, section="business_case", weight=weight)
 display(Markdown(f"### {ctx.t('business.nb.h.findings')}\\n\\n" + "\\n".join(f"- {text}" for text, _ in findings)
                  + "\\n\\n" + ctx.t('business.nb.files')))
+'''),
+    ("code", '''
+# the ad copies of this campaign (config: copycheck.copies), checked before they go live
+copies_file, extra_terms = CC.run_settings(ctx.run_dir)
+display(Markdown(f"### {ctx.t('copycheck.nb.h')}"))
+if copies_file is not None:
+    checked = CC.check_copies(CC.read_copies(copies_file), CC.load_terms(extra_terms), lang=ctx.lang)
+    CC.write_report(checked, ctx.output_path("copycheck.xlsx"), lang=ctx.lang)
+    ctx.write_csv(checked.hits, "copycheck_hits.csv")
+    display(Markdown(ctx.t('copycheck.nb.intro')))
+    display(CC.display_table(checked, ctx.lang)[[ctx.t(f"copycheck.col.{c}") for c in ("id", "platform", "text", "status", "hits", "suggestions")]])
+    for text, weight in CC.findings(checked, ctx.lang):
+        ctx.add_finding(text, section="copycheck", weight=weight)
+else:
+    display(Markdown("> " + ctx.t('copycheck.nb.none')))
 '''),
 ]
 

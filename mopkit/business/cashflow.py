@@ -49,6 +49,7 @@ class Benefit:
     redemptions: float = 0.0  # coupon redemptions per month at full run-rate (one_off: in total)
     note: str = ""
     one_off: bool = False
+    detail: dict = field(default_factory=dict, compare=False)  # figures behind the note (localised display)
 
     def at(self, scenario: str, spread: float) -> float:
         """Monthly revenue in ``scenario``; without an interval, base × (1 ∓ ``spread``)."""

@@ -56,14 +56,31 @@ def irr_note(case: BusinessCase, scenario: str = "base", lang: str = "zh") -> st
     return t(f"business.irr.{note}", lang) if note else ""
 
 
+def _fmt(value, unit: str, currency: str) -> str:
+    if value is None or value != value:
+        return ""
+    if unit in ("share", "annual rate"):
+        return f"{value:.1%}"
+    if unit in ("months", "hours/month"):
+        return f"{value:g}"
+    return money(value, currency)
+
+
 def assumptions_table(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
-    """Every assumption with its value, interval, kind and source, headers translated."""
+    """Every assumption with its value, interval, kind and source, formatted, headers translated."""
     a = pd.DataFrame(case.assumptions())
-    a["key"] = [item_label(k, lang) for k in a["key"]]
-    a["kind"] = [t(f"business.kind.{k}", lang) for k in a["kind"]]
-    cols = {"key": "assumption", "value": "value", "low": "low", "high": "high", "kind": "kind", "source": "source", "note": "note"}
-    a = a[list(cols)].rename(columns={k: t(f"business.col.{v}", lang) for k, v in cols.items()})
-    return a
+    cur = case.currency
+    out = pd.DataFrame({
+        "assumption": [item_label(k, lang) for k in a["key"]],
+        "value": [_fmt(v, u, cur) for v, u in zip(a["value"], a["unit"])],
+        "low": [_fmt(v, u, cur) for v, u in zip(a["low"], a["unit"])],
+        "high": [_fmt(v, u, cur) for v, u in zip(a["high"], a["unit"])],
+        "kind": [t(f"business.kind.{k}", lang) for k in a["kind"]],
+        "source": a["source"],
+        "note": [t(f"business.note.{b.key}", lang, **b.detail) if b.detail else b.note for b in case.benefits]
+                + [""] * (len(a) - len(case.benefits)),
+    })
+    return out.rename(columns={c: t(f"business.col.{c}", lang) for c in out.columns})
 
 
 def scenario_display(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
@@ -86,19 +103,21 @@ def scenario_display(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
 
 
 def cashflow_display(case: BusinessCase, scenario: str = "base", lang: str = "zh") -> pd.DataFrame:
-    """The monthly table of one scenario with translated headers, rounded to whole currency units."""
-    f = case.flows[scenario].drop(columns=[c for c in case.flows[scenario].columns if c.startswith("revenue_")])
-    f = f.round({"ramp": 2, "discount_factor": 4}).round({c: 0 for c in f.columns if c not in ("ramp", "discount_factor", "month")})
+    """The monthly table of one scenario (month, revenue, gross profit, costs, net, cumulative, present
+    value), translated headers, whole currency units. The full table is in the CSV and workbook."""
+    f = case.flows[scenario][["month", "revenue", "gross_profit", "costs", "net", "cumulative", "pv", "cumulative_pv"]]
+    f = f.round({c: 0 for c in f.columns if c != "month"})
     return f.rename(columns={c: t(f"business.col.{c}", lang) for c in f.columns})
 
 
 def tornado_display(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
     tor = case.tornado
     step = tor.attrs.get("step", 0.2)
+    units = {a["key"]: a["unit"] for a in case.assumptions()}
     return pd.DataFrame({
         t("business.col.assumption", lang): [item_label(k, lang) for k in tor["assumption"]],
         t("business.col.kind", lang): [t(f"business.kind.{k}", lang) for k in tor["kind"]],
-        t("business.col.value", lang): tor["base_value"].round(4),
+        t("business.col.value", lang): [_fmt(v, units.get(k, "currency"), case.currency) for k, v in zip(tor["assumption"], tor["base_value"])],
         t("business.col.npv_minus", lang, step=step): [money(x, case.currency) for x in tor["npv_minus"]],
         t("business.col.npv_plus", lang, step=step): [money(x, case.currency) for x in tor["npv_plus"]],
         t("business.col.swing", lang): [money(x, case.currency) for x in tor["swing"]],

@@ -91,7 +91,8 @@ def budget_benefit(outputs: Path, g: Gathered, *, default_period_days: float) ->
     method = str(df["method"].dropna().iloc[0]) if "method" in df.columns and df["method"].notna().any() else "attribution"
     base, lo, hi = _interval(df, "expected_value_change", MONTH_DAYS / period, path)
     g.benefits.append(Benefit("budget_plan", base, f"outputs/{path.name}", "estimate", lo, hi,
-                              note=f"method={method}; period_days={period:g} ({period_src})"))
+                              note=f"method={method}; period_days={period:g} ({period_src})",
+                              detail={"method": method, "period_days": period, "period_source": period_src}))
 
 
 def campaign_benefits(outputs: Path, g: Gathered) -> None:
@@ -114,7 +115,8 @@ def campaign_benefits(outputs: Path, g: Gathered) -> None:
             if key in camp.columns:
                 measured |= set(camp[key].dropna().astype(str))
         g.benefits.append(Benefit("campaigns", base, f"outputs/{cpath.name}", "measured", lo, hi,
-                                  note=f"{len(camp)} campaigns; period {period:g} days ({src})"))
+                                  note=f"{len(camp)} campaigns; period {period:g} days ({src})",
+                                  detail={"n": len(camp), "period_days": period, "period_source": src}))
     if trig is None:
         g.skip("triggers", "missing_file", tpath.name)
         return
@@ -129,7 +131,8 @@ def campaign_benefits(outputs: Path, g: Gathered) -> None:
             return
     base, lo, hi = _interval(trig, "expected_revenue_30d", MONTH_DAYS / 30.0, tpath)
     g.benefits.append(Benefit("triggers", base, f"outputs/{tpath.name}", "assumption", lo, hi,
-                              note=f"{len(trig)} triggers; replay estimate, not yet measured against a holdout"))
+                              note=f"{len(trig)} triggers; replay estimate, not yet measured against a holdout",
+                              detail={"n": len(trig)}))
 
 
 def winback_benefit(outputs: Path, g: Gathered, *, response_rate: float) -> None:
@@ -163,7 +166,8 @@ def winback_benefit(outputs: Path, g: Gathered, *, response_rate: float) -> None
     g.benefits.append(Benefit("winback", n * rate * order_value, f"outputs/audiences/winback.csv + outputs/{cpath.name}:{value_col}",
                               "assumption", redemptions=n * rate, one_off=True,
                               note=f"one-off: {n} customers × response rate {rate:.1%} (config) × mean {value_col} "
-                                   f"{order_value:,.0f}; {int(v.isna().sum())} without a value count at the mean"))
+                                   f"{order_value:,.0f}; {int(v.isna().sum())} without a value count at the mean",
+                              detail={"n": n, "rate": rate, "value_col": value_col, "order_value": order_value}))
 
 
 def gather_benefits(outputs: str | Path, *, default_period_days: float, winback_response_rate: float = 0.05,

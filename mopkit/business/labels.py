@@ -30,6 +30,14 @@ LABELS = {
     "business.scenario.pessimistic": {"zh": "悲观", "en": "Pessimistic"},
     "business.scenario.base": {"zh": "基准", "en": "Base"},
     "business.scenario.optimistic": {"zh": "乐观", "en": "Optimistic"},
+    # notes behind a benefit
+    "business.note.budget_plan": {"zh": "方法：{method}；{period_days:g} 天的预计增量折算为每月（{period_source}）",
+                                  "en": "method: {method}; the gain over {period_days:g} days scaled to a month ({period_source})"},
+    "business.note.campaigns": {"zh": "{n} 个活动，对照组实测；{period_days:g} 天的增量折算为每月",
+                                "en": "{n} campaigns measured against a holdout; {period_days:g} days scaled to a month"},
+    "business.note.triggers": {"zh": "{n} 个触发规则的回放估算，尚未经对照组验证", "en": "replay estimate of {n} triggers, not yet measured against a holdout"},
+    "business.note.winback": {"zh": "一次性：{n} 位客户 × 响应率 {rate:.1%}（配置）× 平均预期客单价 {order_value:,.0f}",
+                              "en": "one-off: {n} customers × response rate {rate:.1%} (config) × mean expected order value {order_value:,.0f}"},
     # why a benefit is missing
     "business.missing.missing_file": {"zh": "未计入「{benefit}」：本次运行没有 {file}（对应分析未运行或被跳过）。",
                                       "en": "{benefit} is not included: this run has no {file} (that analysis did not run or was skipped)."},

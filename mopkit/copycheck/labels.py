@@ -35,7 +35,7 @@ LABELS = {
         "en": "Each copy is checked against Advertising Law Art. 9(3) (absolute terms), Art. 17/18 (medical claims) and the "
               "cosmetics claim rules; hits that fit an exception of the 2023 SAMR guide are lowered to review. Full results: `outputs/copycheck.xlsx`.",
     },
-    "copycheck.nb.none": {"zh": "未提供广告文案文件（参数 ad_copies），跳过文案检查。",
-                          "en": "No ad-copy file given (parameter ad_copies): the copy check is skipped."},
+    "copycheck.nb.none": {"zh": "客户配置中没有广告文案文件（copycheck.copies），跳过文案检查。",
+                          "en": "The client config names no ad-copy file (copycheck.copies): the copy check is skipped."},
 }
 register(LABELS)
