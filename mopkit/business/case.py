@@ -68,14 +68,13 @@ class BusinessCase:
         }
 
 
+_UNITS = {"gross_margin": "share", "scenario_spread": "share", "discount_rate": "annual rate", "horizon_months": "months",
+          "ramp_up_months": "months", "staff_hours_per_month": "hours/month", "consulting_fee": "currency",
+          "coupon_cost_per_redemption": "currency", "staff_hourly_rate": "currency"}
+
+
 def _unit(k: str) -> str:
-    if k in ("gross_margin", "discount_rate", "scenario_spread"):
-        return "share" if k != "discount_rate" else "annual rate"
-    if k in ("horizon_months", "ramp_up_months"):
-        return "months"
-    if k == "staff_hours_per_month":
-        return "hours/month"
-    return "currency" if k == "consulting_fee" else "currency/month" if k.endswith("month") else "currency"
+    return _UNITS.get(k, "currency/month")
 
 
 def _clean(d: dict) -> dict:

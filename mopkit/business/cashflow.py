@@ -159,13 +159,11 @@ def payback_month(net) -> int | None:
     """First month whose cumulative net flow is >= 0 after having been negative (0 when it never
     is negative); ``None`` when the plan does not pay back within the horizon."""
     cum = np.cumsum(np.asarray(net, dtype=float))
-    ok = np.flatnonzero(cum >= -1e-9)
-    if not len(ok):
-        return None
-    if (cum >= -1e-9).all():
+    negative = np.flatnonzero(cum < -1e-9)
+    if not len(negative):
         return 0
-    last_negative = np.flatnonzero(cum < -1e-9).max()
-    return int(last_negative + 1) if last_negative + 1 < len(cum) else None
+    month = int(negative.max()) + 1  # the month after the last one still under water
+    return month if month < len(cum) else None
 
 
 def sign_changes(values) -> int:
