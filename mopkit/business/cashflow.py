@@ -25,6 +25,7 @@ import numpy_financial as npf
 import pandas as pd
 
 from ..errors import ConfigError
+from ..registry import lookup
 
 MONTH_DAYS = 365.25 / 12
 COST_COLUMNS = ("coupon_cost", "extra_ad_spend", "tools", "staff", "consulting_fee")
@@ -53,13 +54,14 @@ class Benefit:
 
     def at(self, scenario: str, spread: float) -> float:
         """Monthly revenue in ``scenario``; without an interval, base × (1 ∓ ``spread``)."""
-        if scenario == "base":
-            return self.monthly_revenue
-        if scenario == "pessimistic":
-            return self.low if self.low is not None else self.monthly_revenue * (1 - spread)
-        if scenario == "optimistic":
-            return self.high if self.high is not None else self.monthly_revenue * (1 + spread)
-        raise ConfigError(f"unknown scenario {scenario!r}", fix=f"use one of {list(SCENARIOS)}")
+        return lookup(_SCENARIO_VALUE, scenario, what="scenario")(self, spread)
+
+
+_SCENARIO_VALUE = {
+    "pessimistic": lambda b, spread: b.low if b.low is not None else b.monthly_revenue * (1 - spread),
+    "base": lambda b, spread: b.monthly_revenue,
+    "optimistic": lambda b, spread: b.high if b.high is not None else b.monthly_revenue * (1 + spread),
+}
 
 
 @dataclass(frozen=True)
