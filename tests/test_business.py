@@ -112,9 +112,9 @@ def test_bad_parameters_are_config_errors():
 def _outputs(tmp_path):
     out = tmp_path / "outputs"
     (out / "audiences").mkdir(parents=True)
-    pd.DataFrame({"channel": ["douyin", "wechat"], "expected_value_change": [1000.0, 500.0],
-                  "expected_value_change_low": [600.0, 200.0], "expected_value_change_high": [1400.0, 800.0],
-                  "period_days": [60, 60], "method": ["mmm", "mmm"]}).to_csv(out / "budget_plan.csv", index=False, encoding="utf-8-sig")
+    pd.DataFrame({"channel": ["douyin", "wechat", "total"], "expected_value_change": [1000.0, 500.0, 1500.0],
+                  "expected_value_change_low": [600.0, 200.0, 800.0], "expected_value_change_high": [1400.0, 800.0, 2200.0],
+                  "period_days": [60, 60, 60], "method": ["mmm", "mmm", "mmm"]}).to_csv(out / "budget_plan.csv", index=False, encoding="utf-8-sig")
     pd.DataFrame({"trigger": ["cart_abandon"], "incremental_revenue": [300.0], "incremental_revenue_low": [100.0],
                   "incremental_revenue_high": [500.0]}).to_csv(out / "campaign_results.csv", index=False)
     pd.DataFrame({"trigger": ["cart_abandon", "birthday"], "expected_revenue_30d": [999.0, 120.0]}).to_csv(
@@ -166,6 +166,20 @@ def test_missing_and_inconsistent_inputs(tmp_path):
     g = B.gather_benefits(out, default_period_days=365)
     assert [b.key for b in g.benefits] == ["campaigns"]
     assert {"benefit": "triggers", "reason": "no_common_key", "file": "triggers_summary.csv"} in g.missing
+    # a campaign sent without a holdout measured nothing: its trigger keeps the replay estimate
+    pd.DataFrame({"trigger": ["t", "u"], "incremental_revenue": [10.0, 20.0], "n_holdout": [0, 50]}).to_csv(
+        out / "campaign_results.csv", index=False)
+    g = B.gather_benefits(out, default_period_days=365)
+    b = {x.key: x for x in g.benefits}
+    assert b["campaigns"].monthly_revenue == pytest.approx(20 * 365.25 / 12 / 30)
+    assert b["triggers"].monthly_revenue == pytest.approx(5 * 365.25 / 12 / 30)
+    pd.DataFrame({"trigger": ["t"], "incremental_revenue": [10.0], "has_holdout": [False]}).to_csv(
+        out / "campaign_results.csv", index=False)
+    g = B.gather_benefits(out, default_period_days=365)
+    assert [b.key for b in g.benefits] == ["triggers"]
+    assert {m["benefit"]: m["reason"] for m in g.missing}["campaigns"] == "no_holdout"
+    case = B.build_case(g, B.CaseParams())
+    assert any("had a holdout group" in n for n in B.missing_notes(case, "en"))
 
 
 def test_workbook_formulas_recompute_the_metrics(tmp_path):

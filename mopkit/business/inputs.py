@@ -27,6 +27,10 @@ from ..errors import DataError
 from .cashflow import MONTH_DAYS, Benefit
 
 BENEFIT_KEYS = ("budget_plan", "campaigns", "triggers", "winback")
+TOTAL_ROWS = {"total", "all", "合计", "总计"}
+#: Columns of campaign_results.csv that say whether a campaign had a holdout group (any present is used).
+HOLDOUT_FLAGS = ("has_holdout", "holdout")
+HOLDOUT_COUNTS = ("n_holdout", "holdout_size", "holdout_customers")
 
 
 @dataclass
@@ -88,6 +92,7 @@ def budget_benefit(outputs: Path, g: Gathered, *, default_period_days: float) ->
         period, period_src = float(default_period_days), "config:window"
     if not period > 0:
         raise DataError(f"{path.name}: period_days must be > 0", file=path, column="period_days", fix="re-run the budget notebook")
+    df = df[~df["channel"].astype(str).str.strip().str.lower().isin(TOTAL_ROWS)]  # a total row would count twice
     method = str(df["method"].dropna().iloc[0]) if "method" in df.columns and df["method"].notna().any() else "attribution"
     base, lo, hi = _interval(df, "expected_value_change", MONTH_DAYS / period, path)
     g.benefits.append(Benefit("budget_plan", base, f"outputs/{path.name}", "estimate", lo, hi,
@@ -101,10 +106,20 @@ def campaign_benefits(outputs: Path, g: Gathered) -> None:
     camp = _read(cpath, ["incremental_revenue"])
     trig = _read(tpath, ["expected_revenue_30d"])
     measured: set[str] = set()
+    had_rows = camp is not None and len(camp) > 0
+    if had_rows:
+        keep = camp["incremental_revenue"].notna()
+        for c in HOLDOUT_FLAGS:
+            if c in camp.columns:
+                keep &= camp[c].astype(str).str.strip().str.lower().isin({"true", "1", "yes", "1.0"})
+        for c in HOLDOUT_COUNTS:
+            if c in camp.columns:
+                keep &= pd.to_numeric(camp[c], errors="coerce").fillna(0) > 0
+        camp = camp[keep]  # campaigns without a holdout measure nothing: their triggers stay estimates
     if camp is None:
         g.skip("campaigns", "missing_file", cpath.name)
     elif not len(camp):
-        g.skip("campaigns", "empty_file", cpath.name)
+        g.skip("campaigns", "no_holdout" if had_rows else "empty_file", cpath.name)
     else:
         period = 30.0
         src = "assumed 30 days"

@@ -41,6 +41,8 @@ LABELS = {
     # why a benefit is missing
     "business.missing.missing_file": {"zh": "未计入「{benefit}」：本次运行没有 {file}（对应分析未运行或被跳过）。",
                                       "en": "{benefit} is not included: this run has no {file} (that analysis did not run or was skipped)."},
+    "business.missing.no_holdout": {"zh": "未计入「{benefit}」：{file} 中的活动都没有对照组，无法实测增量。",
+                                    "en": "{benefit} is not included: no campaign in {file} had a holdout group, so none measured an uplift."},
     "business.missing.empty_file": {"zh": "未计入「{benefit}」：{file} 没有任何记录。", "en": "{benefit} is not included: {file} has no rows."},
     "business.missing.no_common_key": {"zh": "未计入「{benefit}」：{file} 与活动实测结果无法按触发规则对应，为避免重复计算只用实测值。",
                                        "en": "{benefit} is not included: {file} cannot be matched to the measured campaigns, so only the measured uplift counts (no double counting)."},
