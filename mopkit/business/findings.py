@@ -36,7 +36,8 @@ def findings(case: BusinessCase, lang: str = "zh") -> list[tuple[str, float]]:
         out.append((t("business.find.tornado", lang, name=item_label(r["assumption"], lang), step=case.tornado.attrs["step"],
                       lo=money(min(r["npv_minus"], r["npv_plus"]), cur), hi=money(max(r["npv_minus"], r["npv_plus"]), cur)), 0.6))
     sep = "、" if lang == "zh" else ", "
-    left = [m_["benefit"] for m_ in case.missing if m_["reason"] in ("missing_file", "empty_file", "missing_value", "no_matching_customers")]
+    left = [m_["benefit"] for m_ in case.missing
+            if m_["reason"] in ("missing_file", "empty_file", "missing_value", "no_matching_customers", "no_holdout")]
     if left:
         out.append((t("business.find.missing", lang, items=sep.join(t(f"business.benefit.{k}", lang) for k in dict.fromkeys(left))), 0.5))
     assumed = [b.key for b in case.benefits if b.kind == "assumption"]

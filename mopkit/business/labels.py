@@ -144,10 +144,10 @@ LABELS = {
     "business.find.range_neg": {"zh": "；悲观情景下方案亏损，需谨慎", "en": "; the pessimistic case loses money"},
     "business.find.tornado": {"zh": "净现值对「{name}」最敏感：该假设变动 ±{step:.0%}，NPV 在 {lo} 到 {hi} 之间。",
                               "en": "The NPV is most sensitive to {name}: moving it ±{step:.0%} puts the NPV between {lo} and {hi}."},
-    "business.find.missing": {"zh": "测算未包含 {items}（对应分析结果缺失），实际收益可能更高。",
+    "business.find.missing": {"zh": "测算未包含{items}（对应分析结果缺失），实际收益可能更高。",
                               "en": "The case leaves out {items} (their analyses' results are missing); the real return may be higher."},
-    "business.find.assumed": {"zh": "{items} 为假设或回放估算，尚无对照组实测，建议下月用活动结果替换。",
-                              "en": "{items} rest on assumptions or replay estimates, not yet measured against a holdout; replace them with next month's campaign results."},
+    "business.find.assumed": {"zh": "{items}的收益为假设或回放估算，尚无对照组实测，建议下月用活动结果替换。",
+                              "en": "Not yet measured against a holdout (assumptions or replay estimates): {items}; replace with next month's campaign results."},
 }
 register(LABELS)
 
