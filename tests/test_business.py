@@ -156,6 +156,11 @@ def test_missing_and_inconsistent_inputs(tmp_path):
                   "expected_value_change_high": [300.0]}).to_csv(out / "budget_plan.csv", index=False)
     with pytest.raises(DataError, match="interval"):
         B.gather_benefits(out, default_period_days=365)
+    # an attribution plan (no method column, no interval) is an upper bound: the optimistic case keeps it
+    pd.DataFrame({"channel": ["x"], "expected_value_change": [730.5]}).to_csv(out / "budget_plan.csv", index=False)
+    (b,) = B.gather_benefits(out, default_period_days=730.5).benefits
+    assert b.monthly_revenue == pytest.approx(365.25 / 12) and b.high == b.monthly_revenue and b.low is None
+    assert "upper bound" in B.assumptions_table(B.build_case([b], B.CaseParams()), "en")["Note"].iloc[0]
     pd.DataFrame({"channel": ["x"], "expected_value_change": ["abc"]}).to_csv(out / "budget_plan.csv", index=False)
     with pytest.raises(DataError, match="not numbers"):
         B.gather_benefits(out, default_period_days=365)

@@ -67,6 +67,16 @@ def _fmt(value, unit: str, currency: str) -> str:
     return money(value, currency)
 
 
+def _note(b, lang: str) -> str:
+    if not b.detail:
+        return b.note
+    extra = {}
+    if b.key == "budget_plan":
+        upper = b.detail.get("method") == "attribution" and b.high == b.monthly_revenue
+        extra["bound"] = t("business.note.upper_bound", lang) if upper else ""
+    return t(f"business.note.{b.key}", lang, **b.detail, **extra)
+
+
 def assumptions_table(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
     """Every assumption with its value, interval, kind and source, formatted, headers translated."""
     a = pd.DataFrame(case.assumptions())
@@ -78,7 +88,7 @@ def assumptions_table(case: BusinessCase, lang: str = "zh") -> pd.DataFrame:
         "high": [_fmt(v, u, cur) for v, u in zip(a["high"], a["unit"])],
         "kind": [t(f"business.kind.{k}", lang) for k in a["kind"]],
         "source": a["source"],
-        "note": [t(f"business.note.{b.key}", lang, **b.detail) if b.detail else b.note for b in case.benefits]
+        "note": [_note(b, lang) for b in case.benefits]
                 + [""] * (len(a) - len(case.benefits)),
     })
     return out.rename(columns={c: t(f"business.col.{c}", lang) for c in out.columns})

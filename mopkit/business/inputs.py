@@ -95,6 +95,8 @@ def budget_benefit(outputs: Path, g: Gathered, *, default_period_days: float) ->
     df = df[~df["channel"].astype(str).str.strip().str.lower().isin(TOTAL_ROWS)]  # a total row would count twice
     method = str(df["method"].dropna().iloc[0]) if "method" in df.columns and df["method"].notna().any() else "attribution"
     base, lo, hi = _interval(df, "expected_value_change", MONTH_DAYS / period, path)
+    if method == "attribution" and hi is None:
+        hi = base  # the attribution plan assumes constant returns to spend: already an upper bound
     g.benefits.append(Benefit("budget_plan", base, f"outputs/{path.name}", "estimate", lo, hi,
                               note=f"method={method}; period_days={period:g} ({period_src})",
                               detail={"method": method, "period_days": period, "period_source": period_src}))

@@ -31,8 +31,10 @@ LABELS = {
     "business.scenario.base": {"zh": "基准", "en": "Base"},
     "business.scenario.optimistic": {"zh": "乐观", "en": "Optimistic"},
     # notes behind a benefit
-    "business.note.budget_plan": {"zh": "方法：{method}；{period_days:g} 天的预计增量折算为每月（{period_source}）",
-                                  "en": "method: {method}; the gain over {period_days:g} days scaled to a month ({period_source})"},
+    "business.note.budget_plan": {"zh": "方法：{method}；{period_days:g} 天的预计增量折算为每月（{period_source}）{bound}",
+                                  "en": "method: {method}; the gain over {period_days:g} days scaled to a month ({period_source}){bound}"},
+    "business.note.upper_bound": {"zh": "；归因预算按当前 ROAS 线性外推，是上限，乐观情景不再上调",
+                                  "en": "; the attribution plan extrapolates today's ROAS, an upper bound, so the optimistic case does not raise it"},
     "business.note.campaigns": {"zh": "{n} 个活动，对照组实测；{period_days:g} 天的增量折算为每月",
                                 "en": "{n} campaigns measured against a holdout; {period_days:g} days scaled to a month"},
     "business.note.triggers": {"zh": "{n} 个触发规则的回放估算，尚未经对照组验证", "en": "replay estimate of {n} triggers, not yet measured against a holdout"},
