@@ -188,7 +188,7 @@ def test_missing_and_inconsistent_inputs(tmp_path):
 
 
 def test_workbook_formulas_recompute_the_metrics(tmp_path):
-    formulas = pytest.importorskip("formulas")  # dev dependency (pyproject [dev])
+    import formulas  # dev dependency (pyproject [dev]); evaluates the Excel formulas independently of mopkit
     benefits = [B.Benefit("budget_plan", 9000, "a", "estimate", 6000, 12000), B.Benefit("winback", 20000, "b", "assumption",
                                                                                          redemptions=80, one_off=True)]
     p = B.CaseParams(consulting_fee=30000, tools_per_month=800, coupon_cost_per_redemption=15, staff_hours_per_month=20,
