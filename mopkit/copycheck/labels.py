@@ -27,7 +27,7 @@ LABELS = {
         "zh": "检查了 {n} 条广告文案：{v} 条含违规用语，{r} 条需人工复核，{ok} 条通过。",
         "en": "{n} ad copies checked: {v} contain prohibited terms, {r} need a review, {ok} pass.",
     },
-    "copycheck.find.top": {"zh": "最常见的违规用语：{terms}。", "en": "Most frequent prohibited terms: {terms}."},
+    "copycheck.find.top": {"zh": "出现最多的违规用语（次数）：{terms}。", "en": "Prohibited terms found most often (times): {terms}."},
     "copycheck.nb.h": {"zh": "广告文案合规检查", "en": "Ad-copy compliance check"},
     "copycheck.nb.intro": {
         "zh": "依据《广告法》第九条第（三）项（绝对化用语）、第十七、十八条（医疗用语）和化妆品宣称规定逐条检查；"
