@@ -47,7 +47,7 @@ def test_full_run_has_the_business_case_section(small_run):
     npv = [doc["scenarios"][s]["metrics"]["npv"] for s in ("pessimistic", "base", "optimistic")]
     assert npv == sorted(npv)
     assert len(doc["tornado"]["rows"]) >= 5
-    checked = pd.read_excel(run / "outputs" / "copycheck.xlsx", sheet_name="copies")
+    checked = pd.read_excel(run / "outputs" / "copycheck.xlsx", sheet_name="copies", engine="openpyxl")
     assert len(checked) == 12  # the sample's ad copies
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(run / "report.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout

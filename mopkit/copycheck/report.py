@@ -62,7 +62,7 @@ def read_copies(source: str | Path) -> pd.DataFrame:
 
             df = pd.read_csv(io.StringIO(_decode(p)), dtype=str)
         else:
-            df = pd.read_excel(p, dtype=str)
+            df = pd.read_excel(p, dtype=str, engine="openpyxl")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(f"cannot read the copy file: {exc}", file=p, fix="save it as UTF-8 CSV or .xlsx with columns id, platform, text") from None
     return _rename(df, p)
