@@ -55,7 +55,8 @@ def _read(path: Path, need: list[str]) -> pd.DataFrame | None:
     if lack:
         raise DataError(f"{path.name} lacks columns {lack}", file=path, column=", ".join(lack),
                         fix="re-run the notebook that writes it with this mopkit version")
-    numeric = [c for c in df.columns if c in need and c not in ("channel", "customer_id") or c.endswith(("_low", "_high")) or c == "period_days"]
+    numeric = [c for c in df.columns
+               if (c in need and c not in ("channel", "customer_id")) or c.endswith(("_low", "_high")) or c == "period_days"]
     for c in numeric:
         bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna()
         if bad.any():
@@ -71,7 +72,7 @@ def _interval(df: pd.DataFrame, col: str, scale: float, path: Path) -> tuple[flo
     if f"{col}_low" in df.columns and f"{col}_high" in df.columns and df[[f"{col}_low", f"{col}_high"]].notna().all().all():
         lo = float(df[f"{col}_low"].sum()) * scale
         hi = float(df[f"{col}_high"].sum()) * scale
-        if not lo <= base + 1e-9 <= hi + 2e-9:
+        if lo > base + 1e-6 or hi < base - 1e-6:
             raise DataError(f"{path.name}: the interval of {col} does not contain it (low {lo:,.0f}, value {base:,.0f}, high {hi:,.0f})",
                             file=path, column=col, fix="the low bound must be <= the value <= the high bound")
     return base, lo, hi
