@@ -96,7 +96,7 @@ def cmd_copycheck(args) -> int:
     if out:
         for p in CC.write_report(result, out, lang=args.lang):
             print(f"wrote {p}")
-    for text, _ in CC.findings(result, args.lang)[:1]:
+    for text, _ in CC.findings(result, lang=args.lang)[:1]:
         print(text)
     return 1 if result.has_violation else 0
 

@@ -70,7 +70,7 @@ if len(case.tornado):
 ctx.write_json(case.to_json(), "business_case.json")
 ctx.write_csv(case.cashflows_long().round(2), "business_case_cashflows.csv")
 B.write_workbook(case, ctx.output_path("business_case.xlsx"), lang=ctx.lang)
-findings = B.findings(case, ctx.lang)
+findings = B.findings(case, lang=ctx.lang, currency=ctx.currency)
 for text, weight in findings:
     ctx.add_finding(text, section="business_case", weight=weight)
 display(Markdown(f"### {ctx.t('business.nb.h.findings')}\\n\\n" + "\\n".join(f"- {text}" for text, _ in findings)
@@ -86,7 +86,7 @@ if copies_file is not None:
     ctx.write_csv(checked.hits, "copycheck_hits.csv")
     display(Markdown(ctx.t('copycheck.nb.intro')))
     display(CC.display_table(checked, ctx.lang)[[ctx.t(f"copycheck.col.{c}") for c in ("id", "platform", "text", "status", "hits", "suggestions")]])
-    for text, weight in CC.findings(checked, ctx.lang):
+    for text, weight in CC.findings(checked, lang=ctx.lang):
         ctx.add_finding(text, section="copycheck", weight=weight)
 else:
     display(Markdown("> " + ctx.t('copycheck.nb.none')))

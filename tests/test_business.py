@@ -208,8 +208,8 @@ def test_workbook_formulas_recompute_the_metrics(tmp_path):
 
 def test_findings_in_both_languages():
     case = B.build_case([B.Benefit("budget_plan", 600.0, "hand", "estimate", 100, 900)], simple())
-    zh = B.findings(case, "zh")
+    zh = B.findings(case, lang="zh")
     assert "第 4 个月回本" in zh[0][0] and all(0 <= w <= 1 for _, w in zh)
-    en = B.findings(case, "en")
+    en = B.findings(case, lang="en")
     assert "paying back in month 4" in en[0][0] and "pessimistic case loses money" in en[1][0]
     assert np.isclose(case.tornado.attrs["base_npv"], case.metric("npv"))

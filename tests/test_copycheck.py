@@ -158,8 +158,8 @@ def test_cli_extra_terms_from_option_and_client_config(tmp_path):
 
 def test_findings():
     res = CC.check_copies(_corpus_frame())
-    (summary, w1), (top, w2) = CC.findings(res, "zh")
+    (summary, w1), (top, w2) = CC.findings(res, lang="zh")
     n_v = int((res.copies["status"] == "violation").sum())
     assert f"{n_v} 条含违规用语" in summary and 0 < w2 < w1 <= 1
     assert "「" in top
-    assert CC.findings(res, "en")[0][0].startswith(f"{len(CORPUS)} ad copies")
+    assert CC.findings(res, lang="en")[0][0].startswith(f"{len(CORPUS)} ad copies")

@@ -17,11 +17,12 @@ def _pct(x) -> str:
     return "—" if x is None or x != x else f"{x:.0%}"
 
 
-def findings(case: BusinessCase, lang: str = "zh") -> list[tuple[str, float]]:
+def findings(case: BusinessCase, *, lang: str = "zh", currency: str | None = None) -> list[tuple[str, float]]:
     """``(text, weight)`` pairs for the executive summary: the base case, the scenario range,
-    the most sensitive assumption, benefits left out and benefits resting on assumptions."""
+    the most sensitive assumption, benefits left out and benefits resting on assumptions.
+    ``currency`` defaults to the case's."""
     out: list[tuple[str, float]] = []
-    cur = case.currency
+    cur = currency or case.currency
     m = case.scenarios.set_index("scenario")
     base = m.loc["base"]
     pb = base["payback_month"]

@@ -133,8 +133,9 @@ def check_copies(copies: pd.DataFrame, terms: TermSet | None = None, *, lang: st
     return CopyCheck(pd.DataFrame(rows), pd.DataFrame(hit_rows, columns=hit_cols), raw)
 
 
-def findings(result: CopyCheck, lang: str = "zh") -> list[tuple[str, float]]:
-    """Counts of violations / reviews and the most frequent prohibited terms."""
+def findings(result: CopyCheck, *, lang: str = "zh", currency: str | None = None) -> list[tuple[str, float]]:
+    """Counts of violations / reviews and the most frequent prohibited terms (``currency`` is
+    accepted for the common ``findings`` signature and not used)."""
     c = result.copies
     n, v, r = len(c), int((c["status"] == "violation").sum()), int((c["status"] == "review").sum())
     out = [(t("copycheck.find.summary", lang, n=n, v=v, r=r, ok=n - v - r), 0.75 if v else 0.4)]
