@@ -1,4 +1,4 @@
-"""The ``mopkit`` command: init, run, demo, serve, report."""
+"""The ``mopkit`` command: init, run, demo, serve, report, copycheck."""
 from __future__ import annotations
 
 import argparse
@@ -74,6 +74,33 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_copycheck(args) -> int:
+    """Check ad copies; exit 1 when any copy has a violation (0: only reviews or clean)."""
+    from . import copycheck as CC
+
+    extra = list(args.terms or [])
+    if args.config:
+        extra = CC.config_settings(args.config)[1] + extra
+    result = CC.check_copies(CC.read_copies(args.source), CC.load_terms(extra), lang=args.lang)
+    for row in result.copies.itertuples(index=False):
+        for h in result.raw[row.id]:
+            line = f"[{h.severity}] {row.id}{' ' + row.platform if row.platform else ''} @{h.start} 「{h.term}」 {h.entry.title(args.lang)} · {h.entry.basis}"
+            if h.reason:
+                line += f" · {h.reason}"
+            if h.entry.suggest:
+                line += f" → {h.entry.suggest}"
+            print(line)
+    out = args.out
+    if out is None and Path(str(args.source)).suffix.lower() in CC.report.FILES and Path(str(args.source)).exists():
+        out = Path(args.source).with_name(Path(args.source).stem + "_copycheck.xlsx")
+    if out:
+        for p in CC.write_report(result, out, lang=args.lang):
+            print(f"wrote {p}")
+    for text, _ in CC.findings(result, lang=args.lang)[:1]:
+        print(text)
+    return 1 if result.has_violation else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mopkit", description="Marketing analytics kit: per-client notebook runs, reports and dashboards.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -97,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("report", help="rebuild a run's HTML pages and PDF")
     s.add_argument("run_dir")
     s.set_defaults(func=cmd_report)
+    s = sub.add_parser("copycheck", help="check ad copies against the Advertising Law (exit 1 on a violation)")
+    s.add_argument("source", help="a .csv/.xlsx (id, platform, text) or .txt (one copy a line) file, or the copy text itself")
+    s.add_argument("--terms", action="append", help="an extra term file (YAML, same form as mopkit/copycheck/terms/*.yaml); repeatable")
+    s.add_argument("--config", help="a client config: adds the term files under copycheck.terms")
+    s.add_argument("--out", help="write the flagged result here (.xlsx or .csv); default for a file: <name>_copycheck.xlsx beside it")
+    s.add_argument("--lang", default="zh", choices=["zh", "en"])
+    s.set_defaults(func=cmd_copycheck)
     return p
 
 

@@ -41,7 +41,7 @@ FORMATS = ("auto", "csv", "xlsx", "parquet")
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030")
 SALT_ENV = "MOPKIT_SALT"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_TOP_KEYS = {"client", "language", "currency", "salt", "window", "data", "notebooks"}
+_TOP_KEYS = {"client", "language", "currency", "salt", "window", "data", "notebooks", "copycheck"}
 
 
 @dataclass(frozen=True)

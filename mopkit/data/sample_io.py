@@ -9,6 +9,7 @@ customers.csv       GBK, Chinese headers, times like ``2024年1月5日 13:02:11`
 touchpoints.parquet canonical columns
 events.parquet      canonical columns
 ad_spend.xlsx       one sheet "广告投放", Chinese headers, dates as Excel dates
+ad_copies.csv       this month's ad copies (编号, 平台, 文案) for the copy check (sample_copies.py)
 truth.json          the planted parameters
 client.yaml         the sample client config mapping these files onto the canonical tables
 """
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .sample_copies import ad_copies_csv
+
 ORDER_HEADERS = {"order_id": "订单编号", "customer_id": "买家ID", "order_time": "下单时间", "amount": "实付金额",
                  "channel": "渠道", "status": "订单状态", "refund_amount": "退款金额", "discount": "优惠金额"}
 STATUS_ZH = {"paid": "已支付", "refunded": "已退款", "cancelled": "已取消"}
@@ -30,7 +33,7 @@ CUSTOMER_HEADERS = {"customer_id": "客户ID", "first_seen": "首次访问", "re
                     "address": "收货地址", "wechat_id": "微信号", "douyin_id": "抖音号", "email": "邮箱"}
 AD_HEADERS = {"date": "日期", "channel": "渠道", "campaign": "计划名称", "impressions": "展现量", "clicks": "点击量", "cost": "花费"}
 FILES = ("orders.csv", "order_items.parquet", "customers.csv", "touchpoints.parquet", "events.parquet",
-         "ad_spend.xlsx", "truth.json", "client.yaml")
+         "ad_spend.xlsx", "ad_copies.csv", "truth.json", "client.yaml")
 
 
 def _slash_time(s: pd.Series) -> pd.Series:
@@ -173,6 +176,8 @@ data:
     format: xlsx
     sheet: 广告投放
     columns: {cols(AD_HEADERS)}
+# This month's ad copies, checked by notebook 08 and `mopkit copycheck --config` (extra term lists: terms: [...]).
+copycheck: {{copies: ad_copies.csv}}
 # Per-notebook parameters (papermill, one to one; see `papermill --help-notebook notebooks/NN_x.ipynb`).
 # One ROAS target for the client: the attribution budget plan and the cockpit's alerts use the same.
 notebooks:
@@ -181,6 +186,7 @@ notebooks:
   forecast: {{target: orders, horizon: 14, folds: 3, seed: 0}}
   attribution: {{lookback_days: 30, markov_order: 1, roas_target: 5.0, max_shift: 0.2}}
   dashboard: {{roas_target: 5.0, ctr_drop_pct: 20.0}}
+  business_case: {{consulting_fee: 30000, tools_per_month: 800, coupon_cost_per_redemption: 15, staff_hours_per_month: 20, staff_hourly_rate: 80, gross_margin: 0.6, discount_rate: 0.1, horizon_months: 12, ramp_up_months: 3}}
 """
 
 
@@ -203,6 +209,7 @@ def sample_file_bytes(sample) -> dict[str, bytes]:
         "touchpoints.parquet": _parquet_bytes(t["touchpoints"]),
         "events.parquet": _parquet_bytes(t["events"]),
         "ad_spend.xlsx": _xlsx_bytes(ad, "广告投放"),
+        "ad_copies.csv": ad_copies_csv(),
         "truth.json": (json.dumps(sample.truth, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
         "client.yaml": client_yaml(sample.truth).encode("utf-8"),
     }
