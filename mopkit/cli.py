@@ -52,13 +52,25 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    run_dir = Path(args.run_dir)
+    return serve(_latest_run(Path(args.run_dir)), args.port)
+
+
+def _latest_run(run_dir: Path) -> Path:
+    """``run_dir`` itself, or the newest run folder under it (runs/ or runs/<client>/)."""
     if not (run_dir / "manifest.json").exists():
         runs = sorted(p.parent for p in run_dir.glob("*/manifest.json")) or sorted(p.parent for p in run_dir.glob("*/*/manifest.json"))
         if not runs:
             raise MopkitError("not a run folder", file=run_dir, fix="pass runs/<client>/<timestamp> (made by mopkit run)")
         run_dir = runs[-1]
-    return serve(run_dir, args.port)
+    return run_dir
+
+
+def cmd_publish(args) -> int:
+    from .publish import publish
+
+    for lang in args.lang or [None]:
+        print(publish(_latest_run(Path(args.run_dir)), lang=lang))
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -94,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir")
     s.add_argument("--port", type=int, default=8866)
     s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("publish", help="write the run's cockpit as one offline HTML file per language")
+    s.add_argument("run_dir")
+    s.add_argument("--lang", action="append", choices=["zh", "en"], help="language (repeat for both; default the client's)")
+    s.set_defaults(func=cmd_publish)
     s = sub.add_parser("report", help="rebuild a run's HTML pages and PDF")
     s.add_argument("run_dir")
     s.set_defaults(func=cmd_report)
