@@ -250,8 +250,9 @@
       var o = baseOpt("money");
       o.legend = { top: 0 };
       o.xAxis = { type: "category", data: all.map(function (r) { return r[0]; }), axisLabel: { interval: 0 } };
-      o.yAxis = [{ type: "value", name: axisName("gmv"), axisLabel: { formatter: function (v) { return fmtAxis(v, "money"); } } },
-                 { type: "value", name: axisName("roas"), axisLabel: { formatter: function (v) { return fmtAxis(v, "multiple"); } }, splitLine: { show: false } }];
+      o.grid.right = 60;
+      o.yAxis = [{ type: "value", name: axisName("gmv"), axisLabel: { formatter: function (v) { return fmtAxis(v, "money"); } } }];
+      if (adsOk(S.pf)) o.yAxis.push({ type: "value", name: axisName("roas"), nameTextStyle: { align: "right" }, axisLabel: { formatter: function (v) { return fmtAxis(v, "multiple"); } }, splitLine: { show: false } });
       o.tooltip = { trigger: "axis", formatter: function (ps) { return esc(ps[0].name) + ps.map(function (p) { return "<br>" + p.marker + esc(p.seriesName) + ": <b>" + fmt(p.value, p.seriesIndex ? "multiple" : "money") + "</b>"; }).join(""); } };
       o.series = [{ name: D.metric_names.gmv, type: "bar", data: all.map(function (r) { return r[1]; }) }];
       if (adsOk(S.pf)) o.series.push({ name: D.metric_names.roas, type: "line", yAxisIndex: 1, data: all.map(function (r) { return r[6]; }) });
@@ -273,7 +274,7 @@
       a.legend = { top: 0, data: ["roas", "ctr", "cvr"].map(function (m) { return D.metric_names[m]; }) };
       a.xAxis = xAxisCat(sr.map(function (p) { return p.label; }));
       a.yAxis = [{ type: "value", name: axisName("roas"), axisLabel: { formatter: function (v) { return fmtAxis(v, "multiple"); } } },
-                 { type: "value", name: unitName("ratio"), axisLabel: { formatter: function (v) { return fmtAxis(v, "ratio"); } }, splitLine: { show: false } }];
+                 { type: "value", name: unitName("ratio"), nameTextStyle: { align: "right" }, axisLabel: { formatter: function (v) { return fmtAxis(v, "ratio"); } }, splitLine: { show: false } }];
       a.tooltip = { trigger: "axis", formatter: function (ps) { var x = sr[ps[0].dataIndex]; return esc(x.label) + (x.partial ? "（" + esc(L.partial) + "）" : "") +
         ["roas", "ctr", "cvr"].map(function (m) { return "<br>" + esc(D.metric_names[m]) + ": <b>" + fmt(metric(m, x.s, S.pf), D.units[m]) + "</b>"; }).join(""); } };
       a.series = [];
@@ -376,14 +377,15 @@
     $("range-note").textContent = msg ? "" : fmtL("range", { start: iso(S.lo), end: iso(S.hi), days: intFmt.format(S.hi - S.lo + 1) });
     return !msg;
   }
-  var staticDone = false;
+  var staticDone = false, redraws = 0;
   function redraw() {
-    if (!validate()) return;
-    if (S.page === "exec") drawExec();
-    if (S.page === "ops") drawOps();
-    if (S.page === "mon" || S.page === "ops") { if (!staticDone) { staticDone = true; drawStatic(); } }
-    Object.keys(charts).forEach(function (k) { if ($(k).offsetParent) charts[k].resize(); });
-    document.body.setAttribute("data-ready", String(Date.now()));
+    if ((S.page === "mon" || S.page === "ops") && !staticDone) { staticDone = true; drawStatic(); }  // not filtered
+    if (validate()) {
+      if (S.page === "exec") drawExec();
+      if (S.page === "ops") drawOps();
+      Object.keys(charts).forEach(function (k) { if ($(k).offsetParent) charts[k].resize(); });
+    }
+    document.body.setAttribute("data-ready", String(++redraws));  // tests wait for this
   }
   function setRange(lo, hi, name) {
     document.querySelectorAll("[data-preset]").forEach(function (b) { b.classList.toggle("on", b.getAttribute("data-preset") === name); });
