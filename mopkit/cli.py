@@ -52,7 +52,14 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    return serve(_latest_run(Path(args.run_dir)), args.port)
+    import json
+    import os
+
+    run = _latest_run(Path(args.run_dir))
+    lang = json.loads((run / "manifest.json").read_text(encoding="utf-8")).get("client", {}).get("language", "zh")
+    return serve(run, args.port, ip=args.ip, token=args.token or os.environ.get("MOPKIT_SERVE_TOKEN"),
+                 allow_hosts=args.allow_host or (), max_kernels=args.max_kernels, cull_idle_s=args.cull_idle,
+                 lang=lang)
 
 
 def _latest_run(run_dir: Path) -> Path:
@@ -102,9 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--runs", default=None, help="runs folder (default ./runs)")
         s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 rfm_clv)")
         s.set_defaults(func=fn)
-    s = sub.add_parser("serve", help="serve a run's dashboard with Voila on 127.0.0.1")
+    s = sub.add_parser("serve", help="serve a run's live dashboard (Voila behind a token-checking gateway)")
     s.add_argument("run_dir")
     s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--ip", default="127.0.0.1", help="interface to listen on (0.0.0.0: all; put HTTPS in front)")
+    s.add_argument("--token", help="visitors' token (default $MOPKIT_SERVE_TOKEN, else a new random one)")
+    s.add_argument("--allow-host", action="append", help="host name clients use, e.g. cockpit.example.com (repeat)")
+    s.add_argument("--max-kernels", type=int, default=5, help="visitors served at once; the next get a 'busy, retry' page")
+    s.add_argument("--cull-idle", type=int, default=300, help="seconds before an idle kernel is shut down, even with its tab open")
     s.set_defaults(func=cmd_serve)
     s = sub.add_parser("publish", help="write the run's cockpit as one offline HTML file per language")
     s.add_argument("run_dir")
