@@ -25,30 +25,73 @@ MARKER = "hello-from-the-cockpit"
 CAP = 3
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+# a widget whose click is handled in the kernel: the page works only if the websocket is relayed
+WIDGET = """
+import ipywidgets as w
+button, label = w.Button(description="ping"), w.Label("waiting")
+button.on_click(lambda _: setattr(label, "value", "pong-from-kernel"))
+w.VBox([button, label])
+"""
+
+
+def _start(tmp_path_factory, *args):
     run = tmp_path_factory.mktemp("gate_run")
     (run / "notebooks").mkdir()
     (run / "manifest.json").write_text('{"client": {"language": "en"}}', encoding="utf-8")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(f"print({MARKER!r})")]
+    nb.cells = [nbformat.v4.new_code_cell(f"print({MARKER!r})"), nbformat.v4.new_code_cell(WIDGET)]
     nbformat.write(nb, run / "notebooks" / "04_dashboard.ipynb")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     log = open(run / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "mopkit.cli", "serve", str(run), "--port", str(port),
-                             "--token", TOKEN, "--max-kernels", str(CAP), "--cull-idle", "600"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+                             "--token", TOKEN, *args], stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if b"dashboard:" in (run / "serve.log").read_bytes():
             break
         assert proc.poll() is None, (run / "serve.log").read_text()
         time.sleep(0.2)
+    return proc, port, log
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    proc, port, log = _start(tmp_path_factory, "--max-kernels", str(CAP), "--cull-idle", "600")
     yield proc, port
     if proc.poll() is None:
         proc.kill()
     log.close()
+
+
+def _kernels(proc) -> list:
+    return [c for c in psutil.Process(proc.pid).children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+
+def test_widgets_work_through_the_gateway_and_idle_kernels_are_culled_with_the_tab_open(tmp_path_factory, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    proc, port, log = _start(tmp_path_factory, "--max-kernels", "2", "--cull-idle", "4")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-dev-shm-usage"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}", timeout=60_000)
+            page.get_by_text("ping").click(timeout=60_000)
+            page.get_by_text("pong-from-kernel").wait_for(timeout=30_000)  # a round trip through the kernel
+            assert "token=" not in page.url
+            page.screenshot(path=str(tmp_path / "served_widget.png"))
+            held = {k.pid for k in _kernels(proc)}  # the visitor's kernel is among them
+            assert held
+            deadline = time.monotonic() + 40  # idle 4 s, checked every 2 s: the tab stays open
+            while time.monotonic() < deadline and held <= {k.pid for k in _kernels(proc)}:
+                time.sleep(1)
+            assert not held <= {k.pid for k in _kernels(proc)}, "no idle kernel was culled"
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=40)
+        log.close()
 
 
 def _get(port, path="/", headers=None, timeout=120):
@@ -91,8 +134,7 @@ def test_concurrent_visitors_within_the_cap_then_busy_page(server):
     assert all(MARKER in r[2] for r in results)
     status, h, body = _get(port, "/", cookie)  # one more than the cap
     assert status == 503 and h["Retry-After"].isdigit() and "busy" in body.lower()
-    kernels = [c for c in psutil.Process(proc.pid).children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
-    assert CAP <= len(kernels) <= CAP + 1  # the visitors' kernels (+ the pre-heated one)
+    assert CAP <= len(_kernels(proc)) <= CAP + 1  # the visitors' kernels (+ the pre-heated one)
 
 
 def test_sigterm_leaves_no_process_behind(server):
