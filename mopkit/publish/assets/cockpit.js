@@ -248,7 +248,7 @@
       showChart("c-channels");
       var all = rowsOf(byC, D.channels.map(function (c) { return c[1]; }), -1);
       var o = baseOpt("money");
-      o.legend = { top: 0 };
+      o.legend = { top: 0 }; o.grid.top = 64;
       o.xAxis = { type: "category", data: all.map(function (r) { return r[0]; }), axisLabel: { interval: 0 } };
       o.grid.right = 60;
       o.yAxis = [{ type: "value", name: axisName("gmv"), axisLabel: { formatter: function (v) { return fmtAxis(v, "money"); } } }];
@@ -271,7 +271,7 @@
     if (!adsOk(S.pf)) dropChart("c-ads", M.has_ads ? L.ads_unsplit : L.no_ads); else {
       showChart("c-ads");
       var a = baseOpt("ratio");
-      a.legend = { top: 0, data: ["roas", "ctr", "cvr"].map(function (m) { return D.metric_names[m]; }) };
+      a.grid.top = 64; a.legend = { top: 0, data: ["roas", "ctr", "cvr"].map(function (m) { return D.metric_names[m]; }) };
       a.xAxis = xAxisCat(sr.map(function (p) { return p.label; }));
       a.yAxis = [{ type: "value", name: axisName("roas"), axisLabel: { formatter: function (v) { return fmtAxis(v, "multiple"); } } },
                  { type: "value", name: unitName("ratio"), nameTextStyle: { align: "right" }, axisLabel: { formatter: function (v) { return fmtAxis(v, "ratio"); } }, splitLine: { show: false } }];
@@ -309,7 +309,7 @@
         grid: { left: 80, right: 80, top: 20, bottom: 50 },
         xAxis: { type: "category", data: c.cols.map(String), name: L.cohort_offset, nameLocation: "middle", nameGap: 30, splitArea: { show: true } },
         yAxis: { type: "category", data: c.rows, name: L.cohort_month, inverse: true, splitArea: { show: true } },
-        visualMap: { min: 0, max: 40, calculable: true, orient: "vertical", right: 0, top: "center", text: ["≥40%", "0%"], formatter: function (v) { return v.toFixed(0) + "%"; },
+        visualMap: { min: 0, max: 40, calculable: true, orient: "vertical", right: 0, top: "center", formatter: function (v) { return v.toFixed(0) + "%"; },
                      inRange: { color: ["#f7fbff", "#6baed6", "#08306b"] } },
         series: [{ type: "heatmap", data: data, label: { show: c.cols.length <= 13 && c.rows.length <= 24, fontSize: 9, formatter: function (p) { return p.value[1] === 0 && p.value[0] === 0 ? "" : p.value[2].toFixed(0); } } }]
       }, true);
@@ -343,7 +343,7 @@
       var n = f.actual.length, pad = function (k) { return new Array(k).fill(null); };
       var lower = f.forecast.map(function (r) { return r[2]; }), width = f.forecast.map(function (r) { return r[3] !== null && r[2] !== null ? r[3] - r[2] : null; });
       var fo = baseOpt(f.unit);
-      fo.legend = { top: 0, data: [L.actual, L.forecast_point, L.forecast_band] };
+      fo.grid.top = 64; fo.legend = { top: 0, data: [L.actual, L.forecast_point, L.forecast_band] };
       fo.xAxis = { type: "category", data: dates, axisLabel: { hideOverlap: true }, name: L.period_col, nameLocation: "middle", nameGap: 28 };
       fo.yAxis = { type: "value", name: axisName(f.target), axisLabel: { formatter: function (v) { return fmtAxis(v, f.unit); } } };
       fo.tooltip = { trigger: "axis", formatter: function (ps) { var i = ps[0].dataIndex; var h = esc(dates[i]);
