@@ -216,8 +216,14 @@ def _freshness(run_dir: Path, lang: str) -> dict | None:
         rows.append({"table": name, "rows": len(df), "first": None if first is None else str(first)[:10],
                      "last": None if last is None else str(last)[:10]})
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
+    rows = [r | {"table": _table_name(r["table"], lang)} for r in rows]
     return _table(pd.DataFrame(rows), [("table", L("table"), "text"), ("rows", L("rows"), "count"),
                                        ("first", L("first_date"), "date"), ("last", L("last_date"), "date")])
+
+
+def _table_name(name: str, lang: str) -> str:
+    key = f"publish.table.{name}"
+    return t(key, lang) if has(key) else name
 
 
 def _health(run_dir: Path, lang: str) -> dict | None:
@@ -226,7 +232,8 @@ def _health(run_dir: Path, lang: str) -> dict | None:
         return None
     h = pd.read_csv(p)
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
-    h = h.assign(kind=h["kind"].map(lambda k: t(f"health.{k}", lang) if has(f"health.{k}") else k))
+    h = h.assign(kind=h["kind"].map(lambda k: t(f"health.{k}", lang) if has(f"health.{k}") else k),
+                 table=h["table"].map(lambda n: _table_name(n, lang)))
     return _table(h, [("table", L("table"), "text"), ("file", L("file"), "text"), ("kind", L("kind"), "text"),
                       ("reason", L("reason"), "text"), ("rows", L("rows"), "count")])
 
@@ -240,7 +247,8 @@ def _alert_table(cube, ctx, lang) -> dict | None:
     a = _alerts.check_alerts(cube, rules, forecast=fc, lang=lang, as_of=ctx.config.end)
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
     a = a.assign(sev=a["severity"].map(lambda s: t(f"alerts.severity.{s}", lang)),
-                 ch=a["channel"].map(lambda c: channel_name(c, lang) if isinstance(c, str) and c else "–"),
+                 ch=a["channel"].map(lambda c: t("kpi.all", lang) if c == _kpi.ALL else
+                                     channel_name(c, lang) if isinstance(c, str) and c else "–"),
                  metric_name=a["metric"].map(lambda m: t(f"kpi.{m}", lang) if has(f"kpi.{m}") else m))
     tab = _table(a, [("sev", L("severity"), "text"), ("period", L("period"), "date"), ("ch", L("channel"), "text"),
                      ("metric_name", L("metric"), "text"), ("message", L("message"), "text")])
