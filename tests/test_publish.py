@@ -269,3 +269,25 @@ def test_platform_filter_and_client_currency(run_dir, browser, tmp_path):
     pg.shot("platform_usd_en")
     assert pg.external == [] and pg.errors == []
     pg.ctx.close()
+
+
+def test_a_client_without_channels_gets_no_channel_chart(run_dir, browser, tmp_path):
+    """Every order in one channel (a client whose exports have no channel column): the channel
+    chart is left out with a note instead of a full-page 100 % bar; the numbers still show."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("html", "notebooks", "*.pdf"))
+    orders = pd.read_parquet(run / "data" / "orders.parquet").assign(channel="unknown")
+    orders.to_parquet(run / "data" / "orders.parquet")
+    (run / "data" / "ad_spend.parquet").unlink()  # and no ad table
+    pg = Page(browser, publish(run, lang="zh"), tmp_path)
+    p = pg.page
+    pg.act(lambda: p.click('[data-preset="lm"]'))
+    o = orders[(orders["status"] != "cancelled") & (orders["order_time"] >= "2025-11-01") & (orders["order_time"] < "2025-12-01")]
+    assert pg.card("gmv") == pytest.approx(o["amount"].sum(), abs=0.005)
+    assert pg.card("roas") is None and pg.card_text("roas") == "无数据"  # not zero
+    pg.act(lambda: p.click('nav button[data-page="ops"]'))
+    assert not p.locator("#c-channels").is_visible() and "只有一个渠道" in p.inner_text("#c-channels-note")
+    assert not p.locator("#c-ads").is_visible() and "没有广告" in p.inner_text("#c-ads-note")
+    pg.shot("single_channel")
+    assert pg.external == [] and pg.errors == []
+    pg.ctx.close()
