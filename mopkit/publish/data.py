@@ -26,7 +26,7 @@ from .. import alerts as _alerts
 from .. import basket as _basket
 from .. import cohorts as _cohorts
 from .. import kpi as _kpi
-from .. import overview as _overview  # noqa: F401  (registers the health.* labels)
+from .. import overview as _overview  # health_summary and the health.* labels
 from .. import rfm as _rfm  # noqa: F401  (registers the seg.* and tier.* labels)
 # ----------------------------------------------------------------------------------------------
 from ..context import open_run, read_findings
@@ -226,16 +226,25 @@ def _table_name(name: str, lang: str) -> str:
     return t(key, lang) if has(key) else name
 
 
-def _health(run_dir: Path, lang: str) -> dict | None:
+def _health(run_dir: Path, lang: str) -> tuple[dict | None, dict | None]:
+    """The data-health ledger per table (read, kept, dropped, repaired, reconciles) and the
+    lines that dropped or repaired rows, with their reasons."""
     p = run_dir / "data" / "health.csv"
     if not p.exists():
-        return None
+        return None, None
     h = pd.read_csv(p)
+    summary = _overview.health_summary(h, lang)
+    tcol, ok = t("health.table", lang), t("health.balanced", lang)
+    summary[tcol] = summary[tcol].map(lambda n: _table_name(n, lang))
+    summary[ok] = summary[ok].map(lambda b: "✓" if b else "✗")
+    cols = [(c, c, "text" if c in (tcol, ok) else "count") for c in summary.columns]
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
-    h = h.assign(kind=h["kind"].map(lambda k: t(f"health.{k}", lang) if has(f"health.{k}") else k),
-                 table=h["table"].map(lambda n: _table_name(n, lang)))
-    return _table(h, [("table", L("table"), "text"), ("file", L("file"), "text"), ("kind", L("kind"), "text"),
-                      ("reason", L("reason"), "text"), ("rows", L("rows"), "count")])
+    d = h[h["kind"].isin(["dropped", "repaired", "note"])]
+    d = d.assign(kind=d["kind"].map(lambda k: t(f"health.{k}", lang) if has(f"health.{k}") else k),
+                 table=d["table"].map(lambda n: _table_name(n, lang)))
+    details = _table(d, [("table", L("table"), "text"), ("file", L("file"), "text"), ("kind", L("kind"), "text"),
+                         ("reason", L("reason"), "text"), ("rows", L("rows"), "count")])
+    return _table(summary, cols), details
 
 
 def _alert_table(cube, ctx, lang) -> dict | None:
@@ -299,6 +308,7 @@ def build_payload(run_dir: str | Path, lang: str = "zh") -> dict:
     dash = ctx.config.notebook_params("dashboard")
     fc_target = ctx.config.notebook_params("forecast").get("target", "orders")
     seg, tier = _segments(ctx.outputs_dir, lang)
+    health, health_details = _health(run_dir, lang)
     findings = [f for f in read_findings(run_dir)][:3]
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8")) if (run_dir / "manifest.json").exists() else {}
     return {
@@ -322,7 +332,7 @@ def build_payload(run_dir: str | Path, lang: str = "zh") -> dict:
         "segments": seg, "tiers": tier,
         "triggers": _triggers(ctx.outputs_dir, lang),
         "alerts": _alert_table(cube, ctx, lang),
-        "health": _health(run_dir, lang),
+        "health": health, "health_details": health_details,
         "freshness": _freshness(run_dir, lang),
         "forecast": _forecast(cube, ctx.outputs_dir, fc_target if fc_target in _kpi.METRICS else "orders"),
     }

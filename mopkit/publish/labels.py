@@ -76,6 +76,7 @@ UI = {
     "alerts": ("预警", "Alerts"),
     "alerts_none": ("本期没有触发任何预警。", "No alert fired."),
     "health": ("数据体检", "Data health"),
+    "health_details": ("剔除与修复的行", "Rows dropped or repaired"),
     "freshness": ("数据新鲜度", "Data freshness"),
     "fresh_days": ("数据截至 {end}，距今 {days} 天。", "Data up to {end}: {days} days ago."),
     "forecast": ("预测与实际", "Forecast vs actual"),

@@ -56,6 +56,14 @@ def render_html(payload: dict) -> str:
     return re.sub(r"\{([a-z0-9_.]+)\}", fill, template)
 
 
+def file_name(payload: dict) -> str:
+    """The file the merchant receives, named in their language: shop, title, data period
+    (``花漾美妆旗舰店_经营驾驶舱_2024-01-01_2025-12-31.html``)."""
+    m = payload["meta"]
+    stem = f"{m['shop']}_{payload['labels']['title']}_{m['start']}_{m['end']}"
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", stem) + ".html"
+
+
 def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -67,7 +75,7 @@ def publish(run_dir: str | Path, lang: str | None = None, out: str | Path | None
     ----------
     run_dir : a run folder made by ``mopkit run`` (``runs/<client>/<timestamp>``).
     lang : "zh" or "en" (default: the client's language).
-    out : the file to write (default ``<run_dir>/html/cockpit_<lang>.html``).
+    out : the file to write (default ``<run_dir>/html/`` + :func:`file_name`).
     """
     run_dir = Path(run_dir)
     if lang is None:
@@ -75,7 +83,7 @@ def publish(run_dir: str | Path, lang: str | None = None, out: str | Path | None
         lang = json.loads(manifest.read_text(encoding="utf-8")).get("client", {}).get("language", "zh") \
             if manifest.exists() else "zh"
     payload = build_payload(run_dir, lang)
-    path = Path(out) if out else run_dir / "html" / f"cockpit_{lang}.html"
+    path = Path(out) if out else run_dir / "html" / file_name(payload)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(payload), encoding="utf-8")
     return path

@@ -142,7 +142,8 @@
     tab.rows.forEach(function (r) { lines.push(r.map(q).join(",")); });
     var blob = new Blob(["\ufeff" + lines.join("\n")], { type: "text/csv;charset=utf-8" });
     var a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = name + ".csv";
+    a.href = URL.createObjectURL(blob);
+    a.download = (M.shop + "_" + name + "_" + iso(S.lo) + "_" + iso(S.hi)).replace(/[\\/:*?"<>|\s]+/g, "_") + ".csv";
     document.body.appendChild(a); a.click(); a.remove();
   }
 
@@ -243,7 +244,7 @@
       }).sort(function (a, b) { return b[1] - a[1]; });
     }
     var chRows = rowsOf(byC, D.channels.map(function (c) { return c[1]; }), S.ch);
-    renderTable($("t-channels"), { columns: cols, rows: chRows }, { file: "channels" });
+    renderTable($("t-channels"), { columns: cols, rows: chRows }, { file: L.channels_tbl });
     if (D.channels.length < 2) dropChart("c-channels", L.single_channel); else {
       showChart("c-channels");
       var all = rowsOf(byC, D.channels.map(function (c) { return c[1]; }), -1);
@@ -264,7 +265,7 @@
       var byP = sums(S.lo, S.hi, S.ch, -1, function (i) { return AD.p[i]; });
       var pcols = cols.slice(); pcols[0] = { key: "name", label: L.platform, unit: "text" };
       tot = sums(S.lo, S.hi, S.ch, -1)._ || zero();
-      renderTable($("t-platforms"), { columns: pcols, rows: rowsOf(byP, D.platforms.map(function (p) { return p[1]; }), S.pf) }, { file: "platforms" });
+      renderTable($("t-platforms"), { columns: pcols, rows: rowsOf(byP, D.platforms.map(function (p) { return p[1]; }), S.pf) }, { file: L.platforms_tbl });
     }
     // ad efficiency trend
     var sr = series(S.freq), partial = sr.map(function (p) { return p.partial; });
@@ -295,7 +296,7 @@
       return r;
     }).reverse();
     var pr = sr.slice().reverse();
-    renderTable($("t-periods"), { columns: pcols2, rows: rows }, { file: "periods", rowClass: function (r, i) { return pr[i].partial ? "partial" : ""; } });
+    renderTable($("t-periods"), { columns: pcols2, rows: rows }, { file: L.periods_tbl, rowClass: function (r, i) { return pr[i].partial ? "partial" : ""; } });
   }
 
   // ------------------------------------------------------------------ static panels (drawn once)
@@ -314,9 +315,9 @@
         series: [{ type: "heatmap", data: data, label: { show: c.cols.length <= 13 && c.rows.length <= 24, fontSize: 9, formatter: function (p) { return p.value[1] === 0 && p.value[0] === 0 ? "" : p.value[2].toFixed(0); } } }]
       }, true);
     }
-    renderTable($("t-pairs"), D.pairs, { file: "product_pairs" });
-    renderTable($("t-segments"), D.segments, { file: "segments" });
-    renderTable($("t-tiers"), D.tiers, { file: "tiers" });
+    renderTable($("t-pairs"), D.pairs, { file: L.pairs });
+    renderTable($("t-segments"), D.segments, { file: L.segments });
+    renderTable($("t-tiers"), D.tiers, { file: L.tiers });
     if (!D.segments || D.segments.rows.length < 2) dropChart("c-segments", L.missing); else {
       var sg = D.segments;
       var o = baseOpt("count");
@@ -327,13 +328,15 @@
       chart("c-segments").setOption(o, true);
     }
     $("p-triggers").style.display = D.triggers ? "" : "none";
-    if (D.triggers) renderTable($("t-triggers"), D.triggers, { file: "triggers" });
+    if (D.triggers) renderTable($("t-triggers"), D.triggers, { file: L.triggers });
     // monitoring
     var al = D.alerts;
-    renderTable($("t-alerts"), al && al.rows.length ? al : null, { file: "alerts", empty: L.alerts_none, pageSize: 10,
+    renderTable($("t-alerts"), al && al.rows.length ? al : null, { file: L.alerts, empty: L.alerts_none, pageSize: 10,
       cell: function (v, col, r) { if (col.key === "sev") { var i = al.rows.indexOf(r); return '<td><span class="sev ' + al.severity[i] + '">' + esc(v) + "</span></td>"; } } });
-    renderTable($("t-health"), D.health, { file: "data_health" });
-    renderTable($("t-fresh"), D.freshness, { file: "freshness" });
+    renderTable($("t-health"), D.health, { file: L.health });
+    $("p-health-details").style.display = D.health_details ? "" : "none";
+    if (D.health_details) renderTable($("t-health-details"), D.health_details, { file: L.health_details });
+    renderTable($("t-fresh"), D.freshness, { file: L.freshness });
     var age = Math.floor((Date.now() / DAY) - M.d1);
     $("fresh-note").textContent = fmtL("fresh_days", { end: M.end, days: intFmt.format(Math.max(age, 0)) });
     var f = D.forecast;
