@@ -8,7 +8,7 @@ gateway, Voila and all kernels, and stops it with SIGTERM (expects no process le
 Baseline: issue 12's target, under 1.5 GB for 10 visitors; before the gateway each visit's
 kernel was kept 10 minutes at about 280 MB (RSS) and one page in thirty never loaded.
 
-    .venv/bin/python benchmarks/bench_serve.py RUN_DIR   # a run made by `mopkit run`/`mopkit demo`
+    .venv/bin/python benchmarks/bench_serve.py [RUN_DIR]   # default: a fresh run of the sample (notebook 04 only)
 """
 from __future__ import annotations
 
@@ -50,8 +50,18 @@ def memory_mb(pid: int) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    run = Path(sys.argv[1])
     from mopkit.serve import free_port
+
+    if len(sys.argv) > 1:
+        run = Path(sys.argv[1])
+    else:
+        import tempfile
+
+        from mopkit.run import NOTEBOOKS_DIR, run_client, sample_config_path
+
+        res = run_client(sample_config_path(), tempfile.mkdtemp(prefix="bench-serve-"),
+                         notebooks=[NOTEBOOKS_DIR / "04_dashboard.ipynb"], report=False)
+        run = Path(res.run_dir)
 
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))

@@ -291,3 +291,23 @@ def test_a_client_without_channels_gets_no_channel_chart(run_dir, browser, tmp_p
     pg.shot("single_channel")
     assert pg.external == [] and pg.errors == []
     pg.ctx.close()
+
+
+def test_voila_cards_and_pdf_cards_agree_with_kpis_csv(run_dir, kpis):
+    """The live Voila cockpit's cards (``kpi.summarize`` over a range) and the PDF headline
+    (``kpi.headline`` of kpis.csv) give the figures the published page is tested against above:
+    November 2025 of kpis.csv, to the cent."""
+    from mopkit import kpi
+    from mopkit.report import _cards
+
+    data = run_dir / "data"
+    cube = kpi.prepare_cube(pd.read_parquet(data / "orders.parquet"), pd.read_parquet(data / "order_items.parquet"),
+                            pd.read_parquet(data / "ad_spend.parquet"))
+    live = kpi.summarize(cube, "2025-11-01", "2025-11-30").set_index("metric")["value"]
+    nov = kpis[(kpis["freq"] == "M") & (kpis["period"] == "2025-11-01") & (kpis["channel"] == "all")].set_index("metric")["value"]
+    for m in ("gmv", "net_sales", "orders", "buyers", "aov", "ad_spend", "roas", "ctr", "cvr", "refund_rate"):
+        assert live[m] == pytest.approx(nov[m], abs=0.005), m
+    # the PDF shows the last month of kpis.csv (December), formatted with kpi.format_value
+    dec = kpis[(kpis["freq"] == "M") & (kpis["period"] == "2025-12-01") & (kpis["channel"] == "all")].set_index("metric")["value"]
+    cards = {c["metric"]: c["value"] for c in _cards(run_dir, "zh", "CNY")}
+    assert cards["gmv"] == f"¥{dec['gmv']:,.0f}" and cards["orders"] == f"{dec['orders']:,.0f}"
