@@ -100,7 +100,7 @@ def step_child(path: str, time_unit: str) -> None:
 
     base = peak_gb()
     res, t_all = timed(lambda: customer_value(orders, time_unit=time_unit, holdout_days=180, horizon_days=365,
-                                               tier_thresholds={"钻石": 3000, "VIP": 1000}, language="zh"))
+                                               tier_thresholds={"钻石": 3000, "VIP": 1000}, lang="zh"))
     cmp = res.comparison.table
     print(f"[step] customer_value (RFM + summary + calibration/holdout split + 3-model holdout choice + refit + "
           f"Gamma-Gamma + per-customer predictions) on {len(orders):,} orders / {len(res.customers):,} customers: "

@@ -52,13 +52,32 @@ def cmd_demo(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import serve
 
-    run_dir = Path(args.run_dir)
+    import json
+    import os
+
+    run = _latest_run(Path(args.run_dir))
+    lang = json.loads((run / "manifest.json").read_text(encoding="utf-8")).get("client", {}).get("language", "zh")
+    return serve(run, args.port, ip=args.ip, token=args.token or os.environ.get("MOPKIT_SERVE_TOKEN"),
+                 allow_hosts=args.allow_host or (), max_kernels=args.max_kernels, cull_idle_s=args.cull_idle,
+                 lang=lang)
+
+
+def _latest_run(run_dir: Path) -> Path:
+    """``run_dir`` itself, or the newest run folder under it (runs/ or runs/<client>/)."""
     if not (run_dir / "manifest.json").exists():
         runs = sorted(p.parent for p in run_dir.glob("*/manifest.json")) or sorted(p.parent for p in run_dir.glob("*/*/manifest.json"))
         if not runs:
             raise MopkitError("not a run folder", file=run_dir, fix="pass runs/<client>/<timestamp> (made by mopkit run)")
         run_dir = runs[-1]
-    return serve(run_dir, args.port)
+    return run_dir
+
+
+def cmd_publish(args) -> int:
+    from .publish import publish
+
+    for lang in args.lang or [None]:
+        print(publish(_latest_run(Path(args.run_dir)), lang=lang))
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -117,10 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--runs", default=None, help="runs folder (default ./runs)")
         s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 rfm_clv)")
         s.set_defaults(func=fn)
-    s = sub.add_parser("serve", help="serve a run's dashboard with Voila on 127.0.0.1")
+    s = sub.add_parser("serve", help="serve a run's live dashboard (Voila behind a token-checking gateway)")
     s.add_argument("run_dir")
     s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--ip", default="127.0.0.1", help="interface to listen on (0.0.0.0: all; put HTTPS in front)")
+    s.add_argument("--token", help="visitors' token (default $MOPKIT_SERVE_TOKEN, else a new random one)")
+    s.add_argument("--allow-host", action="append", help="host name clients use, e.g. cockpit.example.com (repeat)")
+    s.add_argument("--max-kernels", type=int, default=5, help="visitors served at once; the next get a 'busy, retry' page")
+    s.add_argument("--cull-idle", type=int, default=300, help="seconds before an idle kernel is shut down, even with its tab open")
     s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("publish", help="write the run's cockpit as one offline HTML file per language")
+    s.add_argument("run_dir")
+    s.add_argument("--lang", action="append", choices=["zh", "en"], help="language (repeat for both; default the client's)")
+    s.set_defaults(func=cmd_publish)
     s = sub.add_parser("report", help="rebuild a run's HTML pages and PDF")
     s.add_argument("run_dir")
     s.set_defaults(func=cmd_report)

@@ -150,7 +150,7 @@ def _cards(run_dir: Path, lang: str, currency: str) -> list[dict]:
         from .cockpit import kpi
 
         if kpis.exists() and hasattr(kpi, "headline"):
-            return [dict(c) | {"direction": c.get("direction", "")} for c in kpi.headline(pd.read_csv(kpis), lang)]
+            return [dict(c) | {"direction": c.get("direction", "")} for c in kpi.headline(pd.read_csv(kpis), lang, currency)]
     except ImportError:
         pass
     paid = counted_orders(pd.read_parquet(run_dir / "data" / "orders.parquet"))

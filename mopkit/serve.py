@@ -1,4 +1,9 @@
-"""Serve a run's dashboard with Voila on the loopback interface.
+"""Serve a run's dashboard with Voila, behind a gateway that makes it safe to open to a client.
+
+``mopkit serve RUN --ip 0.0.0.0 --allow-host cockpit.example.com`` starts Voila on a private
+loopback port and :mod:`mopkit.gate` on ``--ip``: a token per run (refused without it), Host and
+Origin checks (no DNS rebinding), a cap on live kernels with a "busy, retry" page, idle kernels
+culled even while a tab stays open, and SIGTERM/SIGINT stopping Voila and every kernel it started.
 
 Only the dashboard notebook of the run is served (Voila's single-notebook mode: its root is the
 run's ``notebooks/`` folder), sources stripped, idle kernels culled, and Voila's file allowlist
@@ -7,6 +12,8 @@ left at images only, so nothing like ``.env``, ``.git`` or the canonical data fi
 from __future__ import annotations
 
 import os
+import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -48,13 +55,14 @@ def voila_env() -> dict:
 
 
 def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600, pool_size: int = 1,
-                  fill_delay_s: float = 3.0) -> list[str]:
+                  fill_delay_s: float = 3.0, token: str | None = None) -> list[str]:
     """The Voila command line for the run's dashboard.
 
     ``pool_size`` pre-heated kernels (notebook executed before any visit) are kept for the
     dashboard, each replaced ``fill_delay_s`` seconds after a visit takes it; ``pool_size=0``
-    starts a kernel per visit instead. Idle kernels of closed pages are culled after
-    ``cull_idle_s`` (kernels waiting in the pool are not).
+    starts a kernel per visit instead. Idle kernels are culled after ``cull_idle_s``, also
+    those whose tab is still open (kernels waiting in the pool are not). ``token``: Voila's own
+    token (the gateway sends it on every request it forwards).
     """
     nb = dashboard_notebook(run_dir)
     return [
@@ -63,6 +71,7 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600, poo
         "--no-browser",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
+        *([f"--token={token}"] if token else []),
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",  # needs voila_env(): no stylesheet from a CDN
         # one kernel kept ready with the notebook already executed ("pre-heated"): a visit only
@@ -72,10 +81,11 @@ def voila_command(run_dir: str | Path, port: int, *, cull_idle_s: int = 600, poo
            # the replacement kernel starts after the visitor's browser has had its first
            # seconds (on 2 cores, executing it at once slowed the first render by ~1 s)
            f"--VoilaKernelManager.fill_delay={fill_delay_s}"] if pool_size > 0 else []),
-        # a kernel per page load: cull the idle ones instead of keeping them forever
+        # a kernel per page load: cull the idle ones, also behind a tab left open (a forgotten
+        # tab would otherwise hold ~280 MB for as long as the browser runs)
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
-        "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_connected=False",
+        f"--MappingKernelManager.cull_interval={min(60, max(cull_idle_s // 2, 1))}",
+        "--MappingKernelManager.cull_connected=True",
         # images only, never widened: a broad allowlist would serve .env, .git, data/
         "--VoilaConfiguration.file_allowlist", r".*\.(png|jpg|gif|svg)",
         *[arg for pattern in DENY for arg in ("--VoilaConfiguration.file_denylist", pattern)],
@@ -105,11 +115,96 @@ def start(run_dir: str | Path, port: int | None = None, *, wait_s: float = 60.0,
     raise RunError(f"voila did not answer on port {port} within {wait_s:.0f} s", fix="try another --port")
 
 
-def serve(run_dir: str | Path, port: int = 8866) -> int:
-    """Serve in the foreground until interrupted (``mopkit serve``)."""
-    cmd = voila_command(run_dir, port)
-    print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+def stop(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    """Stop Voila and every process it started (kernels run in sessions of their own, so a
+    signal to Voila's process group would miss them): SIGTERM, then SIGKILL what is left."""
+    import psutil
+
     try:
-        return subprocess.call(cmd, cwd=str(Path(run_dir).resolve() / "notebooks"), env=voila_env())
-    except KeyboardInterrupt:
-        return 0
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        family = []
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    for p in family:
+        try:
+            p.terminate()
+        except psutil.Error:
+            pass
+    _gone, alive = psutil.wait_procs(family, timeout=5)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+
+
+def serve(run_dir: str | Path, port: int = 8866, *, ip: str = "127.0.0.1", token: str | None = None,
+          allow_hosts=(), max_kernels: int = 5, cull_idle_s: int = 300, pool_size: int = 1,
+          lang: str = "zh", ready=None) -> int:
+    """Serve in the foreground until SIGTERM/SIGINT (``mopkit serve``).
+
+    Parameters
+    ----------
+    ip, port : where the gateway listens (``0.0.0.0`` to open it beyond this machine; put a
+        reverse proxy with HTTPS in front, see the README).
+    token : the visitors' token (default: a new random one, printed with the link).
+    allow_hosts : host names the server answers to besides loopback names and ``ip`` (the
+        name clients type, e.g. ``cockpit.example.com``).
+    max_kernels : visitors with a live kernel at once; the next gets a "busy, retry" page.
+    cull_idle_s : an idle kernel is shut down after this many seconds, even with its tab open.
+    ready : called with the link once serving (tests).
+    """
+    import asyncio
+
+    from .gate import Gate, make_app
+
+    token = token or secrets.token_urlsafe(24)
+    upstream = free_port()
+    cmd = voila_command(run_dir, upstream, cull_idle_s=cull_idle_s, pool_size=pool_size, token=token)
+    proc = subprocess.Popen(cmd, cwd=str(Path(run_dir).resolve() / "notebooks"), env=voila_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    deadline = time.monotonic() + 120
+    while True:  # the link is printed once Voila answers
+        if proc.poll() is not None:
+            raise RunError(f"voila exited with code {proc.returncode}", fix="run `mopkit serve RUN_DIR` in a terminal to see its log")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", upstream)) == 0:
+                break
+        if time.monotonic() > deadline:
+            stop(proc)
+            raise RunError("voila did not start within 120 s", fix="check the run's notebooks/ folder")
+        time.sleep(0.2)
+
+    async def main() -> None:
+        gate = Gate(upstream, token, ip=ip, allow_hosts=allow_hosts, max_kernels=max_kernels,
+                    voila_pid=proc.pid, pool_size=pool_size, lang=lang)
+        server = make_app(gate).listen(port, address=ip, xheaders=False)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        shown = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
+        link = f"http://{shown}:{port}/?token={token}"
+        print(f"dashboard: {link}\n(send the link with its token; Ctrl-C or SIGTERM stops Voila and its kernels)", flush=True)
+        if ready:
+            ready(link)
+        while not stopping.is_set() and proc.poll() is None:
+            try:
+                await asyncio.wait_for(stopping.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
+        server.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        stop(proc)
+    return 0 if proc.returncode in (0, -signal.SIGTERM, None) else proc.returncode

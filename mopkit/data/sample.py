@@ -202,8 +202,10 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     tables = {"orders": orders, "order_items": items, "customers": customers, "touchpoints": touches,
               "ad_spend": ad, "events": events}
     tables = {k: _tidy(v) for k, v in tables.items()}
+    from .sample_anomalies import plant_anomalies  # the cockpit's alerts: issue 12
+    tables, anomalies = plant_anomalies(tables, end=end, seed=seed, keep=o["order_id"].to_numpy()[tracked])
     from .sample_truth import build_truth  # local: keeps this module short
-    truth = build_truth(seed=seed, n_customers=n_customers, start=start, end=end, tables=tables,
+    truth = build_truth(anomalies=anomalies, seed=seed, n_customers=n_customers, start=start, end=end, tables=tables,
                         mult=mult, days=days, cal_info=cal_info, n_tracked=n_tracked,
                         n_null=n_null, n_buyer_null=n_bn, lam=lam, pdrop=pdrop, nu=nu)
     return SampleMerchant(tables=tables, truth=truth)

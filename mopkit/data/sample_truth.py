@@ -22,7 +22,7 @@ def _f(x):
 
 
 def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, n_tracked, n_null,
-                n_buyer_null, lam, pdrop, nu) -> dict:
+                n_buyer_null, lam, pdrop, nu, anomalies=()) -> dict:
     """Assemble the truth dict from the generator's constants and a few realised counts."""
     from . import sample_params as s
 
@@ -98,6 +98,13 @@ def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, 
                             "their journey"},
         "fake_columns": ["customers.name", "customers.phone", "customers.address", "customers.wechat_id",
                          "customers.douyin_id", "customers.email"],
+        "anomalies": {
+            "planted": list(anomalies),
+            "module": "mopkit.data.sample_anomalies",
+            "alerts": "with the sample config's dashboard thresholds and as_of = the window's end, the alert rules "
+                      "(mopkit.cockpit.alerts) fire on exactly these channels; an overall ('all') alert may echo a planted "
+                      "one, its channel being part of the total",
+        },
         "realised": {
             "rows": {k: int(len(v)) for k, v in tables.items()},
             "orders_by_status": {k: int(v) for k, v in orders["status"].value_counts().sort_index().items()},
