@@ -1,6 +1,8 @@
 """Contact data and customer ids are pseudonymised at load time and never seen raw downstream."""
 import pandas as pd
+import pytest
 
+from conftest import TEST_SALT, salted  # noqa: F401 - configs built here need a salt
 from mopkit.config import load_config
 from mopkit.data.loader import load_tables
 from mopkit.data.privacy import pseudonymise
@@ -20,7 +22,7 @@ def test_customer_ids_join_across_tables(tmp_path):
     (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,13800000000,2024-01-01,5\n", encoding="utf-8")
     (tmp_path / "c.csv").write_text("customer_id,phone,姓名\n13800000000,13800000000,张伟\n", encoding="utf-8")
     (tmp_path / "client.yaml").write_text(
-        "client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n  customers: {path: c.csv}\n", encoding="utf-8")
+        salted("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n  customers: {path: c.csv}\n"), encoding="utf-8")
     t = load_tables(load_config(tmp_path / "client.yaml")).tables
     assert t["orders"]["customer_id"].iloc[0] == t["customers"]["customer_id"].iloc[0]
     flat = pd.concat([t["orders"].astype(str), t["customers"].astype(str)]).to_csv()
@@ -39,3 +41,59 @@ def test_sample_client_has_no_raw_contact_data_after_load():
         values = set(df.astype(str).to_numpy().ravel())
         assert not values & phones, name
         assert not values & names, name
+
+
+def test_pseudonyms_carry_128_bits_and_a_collision_fails_loudly():
+    from mopkit.errors import DataError
+
+    ids = pd.Series([f"U{i}" for i in range(1000)])
+    full = pseudonymise(ids, TEST_SALT, column="customer_id")
+    assert full.str.fullmatch(r"c_[0-9a-f]{32}").all() and full.nunique() == 1000  # 32 hex digits = 128 bits
+    # 1,000 distinct values into 2 hex digits (256 pseudonyms): collisions are certain (pigeonhole)
+    with pytest.raises(DataError) as e:
+        pseudonymise(ids, TEST_SALT, column="customer_id", length=2)
+    import re
+
+    assert "collision" in str(e.value) and re.search(r"U\d", str(e.value)) is None  # shows pseudonyms, never raw ids
+    # two values that happen not to collide in 8 bits pass: the check is not a blanket refusal
+    assert pseudonymise(pd.Series(["a", "b"]), TEST_SALT, column="customer_id", length=2).nunique() == 2
+
+
+def _client_without_salt(tmp_path, salt_line=""):
+    (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,13800000000,2024-01-01,5\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(f"client: {{name: x, slug: x}}\n{salt_line}data:\n  orders: {{path: o.csv}}\n",
+                                          encoding="utf-8")
+    return load_config(tmp_path / "client.yaml")
+
+
+def test_a_real_client_without_a_secret_salt_is_refused(tmp_path, monkeypatch):
+    from mopkit.config import SALT_ENV
+    from mopkit.data.privacy import SAMPLE_SALT
+    from mopkit.errors import ConfigError
+
+    monkeypatch.delenv(SALT_ENV, raising=False)
+    with pytest.raises(ConfigError) as e:
+        load_tables(_client_without_salt(tmp_path))
+    assert "no pseudonymisation salt" in str(e.value) and "MOPKIT_SALT" in str(e.value)
+    with pytest.raises(ConfigError, match="public salt"):
+        load_tables(_client_without_salt(tmp_path, f"salt: {SAMPLE_SALT}\n"))
+    with pytest.raises(ConfigError, match="can be guessed"):
+        load_tables(_client_without_salt(tmp_path, "salt: x\n"))
+    monkeypatch.setenv(SALT_ENV, TEST_SALT)  # the environment variable is enough
+    a = load_tables(_client_without_salt(tmp_path)).tables["orders"]["customer_id"].iloc[0]
+    monkeypatch.setenv(SALT_ENV, TEST_SALT + "-other")
+    b = load_tables(_client_without_salt(tmp_path)).tables["orders"]["customer_id"].iloc[0]
+    assert a != b  # the key really is the salt
+
+
+def test_cli_refuses_a_run_without_salt(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    _client_without_salt(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "MOPKIT_SALT"}
+    p = subprocess.run([sys.executable, "-m", "mopkit.cli", "run", str(tmp_path / "client.yaml"), "--runs", str(tmp_path / "runs")],
+                       capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and "MOPKIT_SALT" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "runs").exists()

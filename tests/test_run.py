@@ -12,6 +12,7 @@ import pytest
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook
 
+from conftest import TEST_SALT, salted  # noqa: F401 - configs built here need a salt
 from mopkit.run import list_notebooks, notebook_key, run_client
 
 
@@ -104,7 +105,7 @@ def test_failing_notebook_is_isolated_and_reported(small_client, tmp_path):
 
 def test_notebook_needing_a_missing_table_is_skipped(tmp_path):
     (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\nA2,U1,2024-01-03,7\n", encoding="utf-8")
-    (tmp_path / "client.yaml").write_text("client: {name: 小店, slug: tiny}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(salted("client: {name: 小店, slug: tiny}\ndata:\n  orders: {path: o.csv}\n"), encoding="utf-8")
     nb = _notebook(tmp_path / "03_attribution.ipynb", "raise RuntimeError('must not run')")
     res = run_client(tmp_path / "client.yaml", tmp_path / "runs", notebooks=[nb], report=False, progress=None)
     (r,) = res.notebooks
@@ -116,7 +117,7 @@ def test_runs_never_overwrite(tmp_path):
     from mopkit.run import prepare_run
 
     (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\n", encoding="utf-8")
-    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n"), encoding="utf-8")
     a = prepare_run(tmp_path / "client.yaml", tmp_path / "runs")
     b = prepare_run(tmp_path / "client.yaml", tmp_path / "runs")
     assert a != b and a.parent == b.parent
@@ -137,7 +138,7 @@ def test_unknown_notebook_parameter_is_refused(small_client, tmp_path):
 
 
 def test_cli_bad_config_exits_2_with_clear_message(tmp_path):
-    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: missing.csv}\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: missing.csv}\n"), encoding="utf-8")
     p = subprocess.run([sys.executable, "-m", "mopkit.cli", "run", str(tmp_path / "client.yaml"), "--runs", str(tmp_path / "runs")],
                        capture_output=True, text=True)
     assert p.returncode == 2
@@ -173,7 +174,7 @@ def test_missing_cjk_font_stops_the_run_with_the_install_command(tmp_path, monke
     from mopkit.errors import FontError
 
     (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\n", encoding="utf-8")
-    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n"), encoding="utf-8")
     monkeypatch.setattr(plotting, "CJK_FONTS", ("No Such CJK Font",))
     plotting.cjk_font.cache_clear()
     try:
@@ -192,7 +193,7 @@ def test_attribution_runs_from_an_aggregated_path_table(tmp_path):
     (tmp_path / "paths.csv").write_text(
         "路径,转化数\n抖音 > 天猫 > 抖音 > 天猫 > 天猫 > 抖音,1\n抖音 > 天猫 > 天猫 > 抖音 > 抖音,1\n抖音 > 抖音,1\n", encoding="utf-8")
     (tmp_path / "client.yaml").write_text(
-        "client: {name: 小店, slug: tiny}\nlanguage: en\ndata:\n  orders: {path: o.csv}\n"
+        f"client: {{name: 小店, slug: tiny}}\nsalt: {TEST_SALT}\nlanguage: en\ndata:\n  orders: {{path: o.csv}}\n"
         "  paths: {path: paths.csv, columns: {path: 路径, conversions: 转化数}}\n"
         "notebooks:\n  attribution: {models: [last_touch, markov], collapse_repeats: false}\n", encoding="utf-8")
     nb = next(p for p in list_notebooks() if notebook_key(p) == "attribution")

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .privacy import SAMPLE_SALT
+
 ORDER_HEADERS = {"order_id": "订单编号", "customer_id": "买家ID", "order_time": "下单时间", "amount": "实付金额",
                  "channel": "渠道", "status": "订单状态", "refund_amount": "退款金额", "discount": "优惠金额"}
 STATUS_ZH = {"paid": "已支付", "refunded": "已退款", "cancelled": "已取消"}
@@ -143,7 +145,7 @@ def client_yaml(truth: dict) -> str:
 client: {{name: 花漾美妆旗舰店, slug: sample}}
 language: zh
 currency: CNY
-salt: null
+salt: {SAMPLE_SALT}  # public on purpose: the sample is made up; a real client needs a secret salt
 window: {{start: {g['start']}, end: {g['end']}}}
 data:
   orders:
