@@ -70,6 +70,8 @@ if not live:
 if not live:
     display(Markdown(f"### {ctx.t('alerts.title')}"))
     display(HTML(alerts_html(alert_table, ctx.lang)))
+    for fb in alert_table.attrs.get("fallbacks", []):  # a rule that could not be checked, and why
+        display(ctx.note_fallback(fb, section="dashboard"))
 '''),
     ("code", '''
 if not live:
