@@ -16,6 +16,40 @@ def test_baselines_by_hand():
     np.testing.assert_array_equal(SeasonalNaive().fit(y).predict(horizon=9), [8, 9, 10, 11, 12, 13, 14, 8, 9])
     np.testing.assert_array_equal(MovingAverage(window=4).fit(y).predict(horizon=2), [12.5, 12.5])  # mean(11..14)
     np.testing.assert_allclose(ETS().fit(np.full(30, 7.0)).predict(horizon=3), [7, 7, 7])  # constant stays constant
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_ets_forecast_follows_the_holt_winters_equations(seed):
+    # A non-constant series (drifting level, a weekly pattern that changes, noise). The truth is
+    # the damped additive Holt-Winters recursion written out here from its published equations
+    # (Hyndman & Athanasopoulos, FPP3 section 8.3, on log1p(y)), run with the parameters
+    # statsmodels estimated: it must reproduce every in-sample level and season statsmodels
+    # reports, and ETS's 10-day forecast after expm1. This checks the wrapper's log transform,
+    # seasonal set-up, damping and horizon handling, which a constant series never reaches.
+    rng = np.random.default_rng(seed)
+    n, m = 120, 7
+    pattern = np.tile([0.3, 0.1, 0.0, -0.1, -0.2, 0.2, 0.4], n // m + 1)
+    drift = np.cumsum(rng.normal(0, 0.06, (n // m + 1, m)), axis=0).ravel()
+    y = np.round(np.exp(4 + np.cumsum(rng.normal(0.003, 0.03, n)) + (pattern + drift)[:n] + rng.normal(0, 0.05, n)))
+    fit = ETS().fit(y)
+    p = fit.model_.params
+    a, beta, g, phi = p["smoothing_level"], p["smoothing_trend"], p["smoothing_seasonal"], p["damping_trend"]
+    assert g > 0.1 and 0 < phi < 1  # the seasonal update and the damping really are exercised
+    level, trend, season = p["initial_level"], p["initial_trend"], list(p["initial_seasons"])
+    levels = []
+    for z in np.log1p(y):
+        s_old = season[-m]
+        new_level = a * (z - s_old) + (1 - a) * (level + phi * trend)
+        new_trend = beta * (new_level - level) + (1 - beta) * phi * trend
+        season.append(g * (z - level - phi * trend) + (1 - g) * s_old)
+        level, trend = new_level, new_trend
+        levels.append(level)
+    np.testing.assert_allclose(levels, fit.model_.level, atol=1e-9)
+    np.testing.assert_allclose(season[m:], fit.model_.season, atol=1e-9)
+    H = 10
+    by_hand = [level + sum(phi ** j for j in range(1, h + 1)) * trend + season[-m + (h - 1) % m] for h in range(1, H + 1)]
+    np.testing.assert_allclose(fit.predict(horizon=H), np.expm1(by_hand), rtol=1e-9)
+    assert np.ptp(fit.predict(horizon=H)) > 5  # a weekly shape, not a flat line
     with pytest.raises(ModelError, match="seasonal_naive"):
         make_forecaster("prophet")
 
