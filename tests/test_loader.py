@@ -182,3 +182,20 @@ def test_config_errors(tmp_path, text, needle):
 def test_missing_config(tmp_path):
     with pytest.raises(ConfigError, match="mopkit init"):
         load_config(tmp_path / "nope" / "client.yaml")
+
+
+def test_amounts_more_than_20_percent_unparseable_stop_at_the_boundary(tmp_path):
+    # 10 orders: 3 amounts that are not numbers (30 % > 20 %) stop the load naming the column and
+    # rows; 2 of 10 (20 %, not above) are dropped and counted instead. Both sides of the limit.
+    def text(n_bad):
+        return HEADER + "".join(f"A{i},U{i},2024-01-0{1 + i % 9},{'abc' if i < n_bad else 10 + i},抖音,已支付\n"
+                                for i in range(10))
+
+    with pytest.raises(DataError) as e:
+        load_tables(write_client(tmp_path, text(3)))
+    msg = str(e.value)
+    assert "3 of 10" in msg and "实付金额" in msg and "'abc'" in msg and "line 2" in msg
+    res = load_tables(write_client(tmp_path, text(2)))
+    assert len(res.tables["orders"]) == 8
+    h = res.health
+    assert h[(h["kind"] == "dropped") & (h["reason"] == "not a number: amount")]["rows"].sum() == 2
