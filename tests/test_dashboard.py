@@ -49,3 +49,16 @@ def test_granularity_drives_the_trend(app):
     for freq, points in (("D", 29), ("W", 5), ("M", 1)):
         app.freq.value = freq
         assert _trend_points(app) == points, freq
+
+
+def test_alerts_that_cannot_be_computed_are_said_not_hidden(tmp_path):
+    # a forecast.csv without its point column makes the alert check fail on bad input: the cockpit
+    # still opens, and says what it tried, why it failed and what it shows instead
+    days = pd.date_range("2024-01-01", periods=30)
+    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(30)], "customer_id": "c1", "order_time": days,
+                           "channel": "douyin", "amount": 10.0})
+    pd.DataFrame({"date": days[:3], "lower": 1.0}).to_csv(tmp_path / "forecast.csv", index=False)
+    app = Cockpit.from_tables({"orders": orders}, lang="en", outputs_dir=tmp_path)
+    (fb,) = app.fallbacks
+    assert "alerts" in fb.tried and "point" in fb.reason
+    assert "Fallback" in app.widget.children[1].value  # shown above the filters
