@@ -45,7 +45,8 @@ pairs = basket.pair_matrix(rules_table) if rules_table is not None else None
 '''),
     ("code", '''
 app = Cockpit(cube, lang=ctx.lang, currency=ctx.currency, alerts=alert_table, cohorts=retention, pairs=pairs,
-              outputs_dir=ctx.outputs_dir, end=ctx.config.end) if live else None
+              outputs_dir=ctx.outputs_dir, end=ctx.config.end,
+              fallbacks=alert_table.attrs.get("fallbacks")) if live else None
 app.widget if live else None
 '''),
     ("code", '''
