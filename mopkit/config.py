@@ -6,7 +6,7 @@ Layout of ``clients/<slug>/client.yaml`` (``mopkit init NAME`` writes one from
     client: {name: 花漾美妆旗舰店, slug: huayang}
     language: zh            # zh | en: every chart, table and report heading
     currency: CNY
-    salt: null              # pseudonymisation salt; else $MOPKIT_SALT
+    salt: null              # pseudonymisation key (secret); else $MOPKIT_SALT; one is required
     window: {start: 2024-01-01, end: 2025-12-31}
     data:
       orders:               # the only required table
@@ -78,12 +78,36 @@ class ClientConfig:
         return dict(self.notebooks.get(key, {}))
 
     def resolved_salt(self) -> str:
-        """The pseudonymisation salt: config ``salt``, else ``$MOPKIT_SALT``, else the slug.
+        """The pseudonymisation salt: config ``salt``, else ``$MOPKIT_SALT``.
 
-        Falling back to the slug keeps runs reproducible; the README tells consultants to set
-        a secret salt for real clients.
+        There is no default: a salt anybody can know (the slug is in every run path) would let
+        anyone with a run folder recover phone numbers by hashing the ~10⁹ possible ones. Only
+        the bundled sample merchant (slug ``sample``) uses the public
+        :data:`mopkit.data.privacy.SAMPLE_SALT`, written in its client.yaml.
+
+        Raises
+        ------
+        ConfigError
+            No salt is set, it is shorter than 16 characters, or a client other than the sample
+            uses the sample's public salt.
         """
-        return self.salt or os.environ.get(SALT_ENV) or f"mopkit:{self.slug}"
+        from .data.privacy import MIN_SALT_CHARS, SAMPLE_SALT  # noqa: PLC0415
+
+        salt = self.salt or os.environ.get(SALT_ENV) or ""
+        where = "config key salt" if self.salt else f"${SALT_ENV}"
+        fix = (f"export {SALT_ENV}='<a long random secret for this client>' before `mopkit run` "
+               f"(e.g. from: python -c \"import secrets; print(secrets.token_urlsafe(32))\"), keep it with "
+               "the client's records and use the same one every month so pseudonyms stay comparable")
+        if not salt:
+            raise _err(self.path, f"no pseudonymisation salt for client {self.slug!r}: customer ids and contact data "
+                       "cannot be pseudonymised safely without a secret key", fix)
+        if salt == SAMPLE_SALT and self.slug != "sample":
+            raise _err(self.path, f"{where} is the bundled sample's public salt: pseudonyms of a real client made "
+                       "with it could be reversed by anyone", fix)
+        if len(salt) < MIN_SALT_CHARS and salt != SAMPLE_SALT:
+            raise _err(self.path, f"{where} has {len(salt)} characters: a short key can be guessed "
+                       f"(at least {MIN_SALT_CHARS} needed)", fix)
+        return salt
 
 
 def _err(path: Path, msg: str, fix: str, column: str | None = None) -> ConfigError:

@@ -12,6 +12,7 @@ bundled sample client in a temporary folder, so every notebook runs as it is.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ import pandas as pd
 from .config import ClientConfig, load_config
 from .errors import InsufficientDataError
 from .i18n import t as _t
-from .layout import DATA_DIR, FINDINGS_DIR, OUTPUTS_DIR, read_findings, write_json  # noqa: F401  (read_findings re-exported)
+from .layout import DATA_DIR, FALLBACKS_DIR, FINDINGS_DIR, OUTPUTS_DIR, read_findings, write_json  # noqa: F401  (read_findings re-exported)
 from .plotting import apply_theme
+
+class SampleDataWarning(UserWarning):
+    """``open_run("")``: the notebook analyses the bundled sample merchant, not a client."""
 
 
 @dataclass
@@ -34,6 +38,8 @@ class RunContext:
     lang: str
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _findings: dict[str, list[dict]] = field(default_factory=dict, repr=False)
+    _fallbacks: dict[str, list[dict]] = field(default_factory=dict, repr=False)
+    sample: bool = False  # True when open_run("") prepared the bundled sample client
 
     @property
     def outputs_dir(self) -> Path:
@@ -98,6 +104,17 @@ class RunContext:
     def write_json(self, obj: Any, name: str) -> Path:
         return write_json(obj, self.output_path(name))
 
+    def note_fallback(self, fallback, *, section: str):
+        """Record a :class:`mopkit.fallbacks.Fallback` in ``outputs/fallbacks/<section>.json`` and
+        return it as a Markdown note; the notebook displays it, so it reaches the HTML page and
+        the PDF report too."""
+        from IPython.display import Markdown  # noqa: PLC0415 - notebooks only
+
+        items = self._fallbacks.setdefault(section, [])
+        items.append({"section": section, "lang": self.lang, "text": fallback.text(self.lang), **fallback.as_dict()})
+        write_json(items, self.outputs_dir / FALLBACKS_DIR / f"{section}.json")
+        return Markdown("> **" + fallback.text(self.lang) + "**")
+
     def add_finding(self, text: str, *, section: str, weight: float = 0.5) -> None:
         """Record a plain-language finding; the report's executive summary shows the weightiest.
 
@@ -117,6 +134,9 @@ def _sample_run() -> Path:
 def open_run(run_dir: str | Path | None = "", *, lang: str | None = None, theme: bool = True) -> RunContext:
     """Open the run folder ``run_dir`` (empty: a fresh run of the bundled sample client).
 
+    With an empty ``run_dir`` a :class:`SampleDataWarning` says loudly that the data are the
+    bundled sample's (shown under the cell in a notebook), and ``ctx.sample`` is true.
+
     ``lang`` overrides the config's language when given. Sets the chart theme (fonts that
     draw Chinese) unless ``theme`` is false; raises :class:`mopkit.errors.FontError` with the
     install command when no CJK font is installed.
@@ -127,7 +147,16 @@ def open_run(run_dir: str | Path | None = "", *, lang: str | None = None, theme:
     if theme:
         apply_theme(lang)
         _sharp_inline_figures()
-    return RunContext(path.resolve(), config, lang)
+    ctx = RunContext(path.resolve(), config, lang, sample=not run_dir)
+    if not run_dir:
+        warnings.warn(
+            f"run_dir is empty: this notebook analyses the BUNDLED SAMPLE MERCHANT ({config.name}, made-up data), "
+            f"not a client. Its run folder is {path}. Run a client with `mopkit run clients/<slug>/client.yaml`, "
+            "or set run_dir to a run folder.",
+            SampleDataWarning,
+            stacklevel=2,
+        )
+    return ctx
 
 
 def _sharp_inline_figures() -> None:

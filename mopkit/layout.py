@@ -17,6 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = "data"
 OUTPUTS_DIR = "outputs"
 FINDINGS_DIR = "findings"  # under outputs/
+FALLBACKS_DIR = "fallbacks"  # under outputs/
 
 
 def _jsonable(obj: Any):

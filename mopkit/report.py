@@ -32,6 +32,15 @@ register(
         "report.summary": {"zh": "执行摘要", "en": "Executive summary"},
         "report.top_findings": {"zh": "最重要的发现", "en": "Most important findings"},
         "report.appendix": {"zh": "附录：指标定义", "en": "Appendix: metric definitions"},
+        "report.def.intro": {"zh": "订单数、成交额、退款和净销售额在每个部分（指标、预测、预警、CLV、归因）含义相同：CLV 的消费金额和归因的转化价值均为订单的净销售额。"
+                                   "缺失、非数字或为负的广告花费在所有部分都不计入，并报告其行数。",
+                             "en": "Orders, GMV, refunds and net sales mean the same in every section (KPIs, forecast, alerts, CLV, "
+                                   "attribution); CLV purchase values and attribution conversion values are each order's net sales. "
+                                   "Ad costs that are missing, not numbers or negative are left out everywhere and their rows counted."},
+        "report.def.orders": {"zh": "订单数", "en": "Orders"},
+        "report.def.gmv": {"zh": "成交额 GMV", "en": "GMV"},
+        "report.def.refunds": {"zh": "退款", "en": "Refunds"},
+        "report.def.net_sales": {"zh": "净销售额", "en": "Net sales"},
         "report.skipped": {"zh": "已跳过：{note}", "en": "Skipped: {note}"},
         "report.failed": {"zh": "未能完成（第 {cell} 个单元格）：{error}", "en": "Could not be completed (cell {cell}): {error}"},
         "section.data_health": {"zh": "数据体检与概览", "en": "Data health and overview"},
@@ -170,7 +179,18 @@ def _appendix(lang: str) -> str:
     except (ImportError, AttributeError):
         return ""
     cat = cat.rename(columns={c: t(f"kpi.col.{c}", lang) for c in ("metric", "name", "formula", "unit") if c in cat})
-    return cat.to_html(index=False, border=0, escape=True)
+    return _money_definitions(lang) + cat.to_html(index=False, border=0, escape=True)
+
+
+def _money_definitions(lang: str) -> str:
+    """The one definition of orders, GMV, refunds and net sales (mopkit.data.orders), stated once."""
+    import html  # noqa: PLC0415
+
+    from .data.orders import DEFINITIONS  # noqa: PLC0415
+
+    items = "".join(f"<li><b>{html.escape(t(f'report.def.{k}', lang))}</b>: {html.escape(v[lang])}</li>"
+                    for k, v in DEFINITIONS.items())
+    return f"<p>{html.escape(t('report.def.intro', lang))}</p><ul>{items}</ul>"
 
 
 def build_reports(run_dir: str | Path, notebooks: list) -> Path:

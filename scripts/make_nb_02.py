@@ -6,13 +6,13 @@ from nbtools import write_notebook
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run` (empty: a fresh run of the bundled sample client)
 lang: str = "zh"  # "zh" or "en": language of every heading, table and chart
-target: str = "orders"  # what to forecast: "orders", "gmv" or "units" (units needs order_items)
+target: str = "orders"  # what to forecast: "orders", "gmv", "net_sales" or "units" (units needs order_items)
 horizon: int = 14  # days to forecast, 7 to 30
 folds: int = 3  # rolling-origin backtest folds of `horizon` days each
 epochs: int = 40  # maximum LSTM training epochs (early stopping on a validation tail)
 seed: int = 0  # random seed: same seed, same forecast
 level: float = 0.9  # nominal coverage of the prediction interval
-refunds: str = "net"  # "net" (refunded orders and refunds left out), "gross" or "exclude"
+refunds: str = "gross"  # "gross" (orders and GMV as the KPIs count them), "net" (refunded orders and refunds left out) or "exclude"
 promotions: list = []  # client promotions: [{"name": "会员日", "start": "2025-08-08", "end": "2025-08-10"}]
 '''
 
@@ -34,7 +34,9 @@ if target == "units" and items is None:
 series = forecast.daily_series(orders, target, order_items=items, refunds=refunds, lang=ctx.lang)
 result = forecast.forecast_demand(series, horizon=horizon, folds=folds, epochs=epochs, seed=seed, level=level,
                          promotions=promotions, lang=ctx.lang)
-ctx.write_csv(result.forecast.assign(date=result.forecast["date"].dt.date), "forecast.csv")
+# `metric`: the KPI this forecast equals (mopkit.data.orders definitions), empty if none; the alert reads it
+ctx.write_csv(result.forecast.assign(date=result.forecast["date"].dt.date, target=target, refunds=refunds,
+                                     metric=forecast.kpi_metric(target, refunds) or ""), "forecast.csv")
 ctx.write_csv(result.backtest_table(), "forecast_backtest.csv")
 texts = forecast.findings(result, lang=ctx.lang, currency=ctx.currency)
 for text, weight in texts:

@@ -15,7 +15,7 @@ half_life_days: float = 7.0  # time decay: a touch's credit halves every this ma
 roas_target: float = 5.0  # the client's target return on ad spend (revenue / spend)
 max_shift: float = 0.2  # budget plan: no channel's spend moves by more than this fraction
 min_spend: float = 0.0  # budget plan: no channel's spend drops below this amount
-budget_model: str = "markov"  # attribution model the budget plan trusts (falls back to the last of `models`)'''
+budget_model: str = "markov"  # attribution model the budget plan trusts (if not run: a stated fallback, noted)'''
 
 CELLS = [
     ("code", '''
@@ -46,6 +46,8 @@ markov = A.MarkovAttribution(order=markov_order).fit(journeys)
 spend = (A.spend_by_channel(ctx.table("ad_spend"), start=ctx.config.start, end=ctx.config.end)
          if ctx.has("ad_spend") else pd.Series(dtype=float, name="cost"))
 performance = A.channel_performance(credits, spend)
+if spend.attrs.get("invalid_costs"):
+    display(Markdown("> " + ctx.t("attr.invalid_costs", n=spend.attrs["invalid_costs"])))
 ctx.write_csv(performance, "attribution.csv")
 ctx.write_csv(markov.removal_effects_, "attribution_removal_effects.csv")
 display(Markdown(f"### {ctx.t('attr.nb.h.compare')}\\n\\n{ctx.t('attr.nb.compare_note')}"))
@@ -81,7 +83,9 @@ else:
 display(Markdown(f"### {ctx.t('attr.nb.h.budget')}"))
 plan = None
 if spend.sum() > 0:
-    chosen = budget_model if budget_model in set(credits["model"]) else credits["model"].iloc[-1]
+    chosen, fallback = A.choose_budget_model(credits, budget_model, ctx.lang)
+    if fallback is not None:
+        display(ctx.note_fallback(fallback, section="attribution"))
     plan = A.plan_budget(performance, model=chosen, roas_target=roas_target, max_shift=max_shift,
                          min_spend=min_spend, lang=ctx.lang)
     ctx.write_csv(plan.table, "budget_plan.csv")

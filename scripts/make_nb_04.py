@@ -43,7 +43,8 @@ pairs = cockpit.pair_matrix(rules_table) if rules_table is not None else None
 '''),
     ("code", '''
 app = cockpit.Cockpit(cube, lang=ctx.lang, currency=ctx.currency, alerts=alert_table, cohorts=retention, pairs=pairs,
-              outputs_dir=ctx.outputs_dir, end=ctx.config.end) if live else None
+              outputs_dir=ctx.outputs_dir, end=ctx.config.end,
+              fallbacks=alert_table.attrs.get("fallbacks")) if live else None
 app.widget if live else None
 '''),
     ("code", '''
@@ -68,6 +69,8 @@ if not live:
 if not live:
     display(Markdown(f"### {ctx.t('alerts.title')}"))
     display(HTML(cockpit.alerts_html(alert_table, ctx.lang)))
+    for fb in alert_table.attrs.get("fallbacks", []):  # a rule that could not be checked, and why
+        display(ctx.note_fallback(fb, section="dashboard"))
 '''),
     ("code", '''
 if not live:

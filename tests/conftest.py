@@ -12,6 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+#: The salt of configs written by tests: mopkit refuses a real client without one. Not a secret.
+TEST_SALT = "mopkit-tests-only-salt-0123456789"
+
+
+def salted(config_text: str) -> str:
+    """A client.yaml text with the tests' salt added (``salt:`` is a top-level key)."""
+    return f"salt: {TEST_SALT}\n" + config_text
+
+
 # Parameters that keep the small run fast; they exist in the notebooks' parameters cells.
 FAST_PARAMS = {
     "forecast": {"epochs": 15, "folds": 2, "horizon": 14},

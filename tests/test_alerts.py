@@ -68,16 +68,25 @@ def test_rules_can_be_switched_off_and_chinese_messages(cube):
 def test_forecast_alert(cube):
     # actual daily GMV is 350 on each Wednesday; forecast 175 on those 4 days:
     # WAPE = 4 * 175 / (4 * 350) = 0.5 > 0.3 -> fires, 0.5 / 0.3 < 2 -> medium
-    fc = pd.DataFrame({"date": WEDS, "point": 175.0, "lower": 100.0, "upper": 250.0, "model": "x", "target": "gmv"})
-    assert alerts.forecast_error(cube, fc) == {"target": "gmv", "days": 4, "wape": pytest.approx(0.5)}
+    fc = pd.DataFrame({"date": WEDS, "point": 175.0, "lower": 100.0, "upper": 250.0, "model": "x", "metric": "gmv"})
+    assert alerts.forecast_error(cube, fc) == {"target": "gmv", "days": 4, "wape": pytest.approx(0.5), "skipped": None}
     a = alerts.check_alerts(cube, alerts.AlertRules(roas_target=None, ctr_drop_pct=None, refund_spike_factor=None),
                             forecast=fc, lang="en")
     assert a["rule"].tolist() == ["forecast_off"] and a.at[0, "severity"] == "medium"
     assert a.at[0, "value"] == pytest.approx(0.5) and a.at[0, "reference"] == 4
-    # without a target column the scale decides: points near 2 orders/day -> orders
-    fo = fc.drop(columns="target").assign(point=2.0)
-    assert alerts.forecast_error(cube, fo)["target"] == "orders"
-    assert alerts.forecast_error(cube, fo)["wape"] == pytest.approx(0.0)
+    # a net-sales forecast is compared with net sales (one definition): Wednesdays 350 - refunds
+    # 30, 30, 30, 120 -> |320-175| x 3 + |230-175| = 490 over 3 x 320 + 230 = 1190
+    net = alerts.forecast_error(cube, fc.assign(metric="net_sales"))
+    assert net["target"] == "net_sales" and net["wape"] == pytest.approx(490 / 1190)
+    # the metric is read, never guessed from the scale: 2 orders/day named "orders" fit exactly ...
+    assert alerts.forecast_error(cube, fc.assign(point=2.0, metric="orders"))["wape"] == pytest.approx(0.0)
+    # ... and a forecast that names no KPI is not checked, with the reason as a visible fallback
+    fo = fc.drop(columns="metric").assign(point=2.0, target="orders", refunds="net")
+    got = alerts.forecast_error(cube, fo)
+    assert np.isnan(got["wape"]) and "no KPI counterpart" in got["skipped"]
+    a = alerts.check_alerts(cube, alerts.AlertRules(roas_target=None, ctr_drop_pct=None, refund_spike_factor=None),
+                            forecast=fo, lang="en")
+    assert a.empty and "forecast-miss" in a.attrs["fallbacks"][0].text("en")
     # a forecast of future days only cannot be checked: no alert
     future = fc.assign(date=pd.date_range("2024-04-01", periods=4))
     assert np.isnan(alerts.forecast_error(cube, future)["wape"])

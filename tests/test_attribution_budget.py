@@ -21,8 +21,9 @@ def test_spend_by_channel_window_and_validation():
                        "channel": ["Douyin", "douyin", "wechat"], "cost": [10.0, 5.0, 7.0]})
     s = spend_by_channel(ad, start="2024-01-01", end="2024-01-31")
     assert s.to_dict() == {"douyin": 15.0}
-    with pytest.raises(DataError, match="negative"):
-        spend_by_channel(ad.assign(cost=[1.0, -2.0, 3.0]))
+    # invalid costs: left out and counted (the rule the KPI cockpit follows too), never 0, never a stop
+    bad = spend_by_channel(ad.assign(cost=[1.0, -2.0, "n/a"]))
+    assert bad.to_dict() == {"douyin": 1.0} and bad.attrs["invalid_costs"] == 2
     with pytest.raises(DataError, match="cost"):
         spend_by_channel(ad.drop(columns="cost"))
 
@@ -72,3 +73,31 @@ def test_findings_follow_language(perf):
         f = findings(cr, performance=p, plan=plan, lang=lang)
         assert f and all(0 <= w <= 1 for _, w in f)
         assert any(word in text for text, _ in f)
+
+
+def test_invalid_costs_are_left_out_and_counted_the_same_in_the_kpis():
+    from mopkit.data.orders import INVALID_COST
+    from mopkit.cockpit.kpi import compute_kpis, prepare_cube
+
+    orders = pd.DataFrame({"order_id": ["1", "2"], "customer_id": ["c1", "c2"], "channel": "douyin", "amount": [30.0, 50.0],
+                           "order_time": pd.to_datetime(["2024-01-02", "2024-01-03"])})
+    ad = pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"]),
+                       "channel": "douyin", "cost": [10.0, -5.0, None]})
+    cube = prepare_cube(orders, ad_spend=ad)
+    assert cube.notes[INVALID_COST] == 2
+    k = compute_kpis(cube, freq="M", by_channel=False, metrics=["ad_spend", "roas"]).set_index("metric")["value"]
+    assert k["ad_spend"] == 10.0 and k["roas"] == pytest.approx(80.0 / 10.0)  # the same spend as the budget plan's
+    assert spend_by_channel(ad).to_dict() == {"douyin": 10.0}
+
+
+def test_budget_model_fallback_is_stated():
+    from mopkit.attribution import choose_budget_model
+
+    credits = pd.DataFrame({"model": ["last_touch", "linear"], "channel": "a", "conversions": 1.0, "value": 1.0})
+    assert choose_budget_model(credits, "linear") == ("linear", None)
+    chosen, fb = choose_budget_model(credits, "markov", "en")
+    assert chosen == "linear"  # the stated order prefers linear to last touch, wherever they sit in the table
+    assert "Markov" in fb.tried and "not among the models run" in fb.reason and "Linear" in fb.used
+    credits.attrs["skipped"] = {"shapley": "too many channels (14 > 12)"}
+    chosen, fb = choose_budget_model(credits, "shapley", "zh")
+    assert chosen == "linear" and "too many channels" in fb.reason and "备用方案" in fb.text("zh")

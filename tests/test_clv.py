@@ -242,6 +242,49 @@ def test_hashed_customer_grouping_identical_to_lifetimes(cdnow, monkeypatch, col
     np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("ids", ["loader", "shared_prefix", "shared_prefix_shuffled"])
+def test_loader_pseudonyms_grouping_identical_to_lifetimes(cdnow, monkeypatch, ids):
+    # The loader's 128-bit pseudonyms (c_ + 32 hex digits, 34 bytes) are grouped by packing their
+    # first 16 bytes into sort keys and checking that the rest agrees within every group. Real
+    # pseudonyms take that path; ids built so that pairs share the first 16 bytes and differ
+    # only later must be detected and fall back (hashing / pandas). Every way must give
+    # lifetimes' own summary exactly, ids and order included.
+    import mopkit.clv.grouping as G
+    from lifetimes.utils import summary_data_from_transaction_data
+    from mopkit.data.privacy import pseudonymise
+
+    monkeypatch.setattr(G, "HASH_MIN_ROWS", 0)
+    used = []
+    real = G._group_by_key
+    monkeypatch.setattr(G, "_group_by_key", lambda key, bits: used.append(bits) or real(key, bits))
+    import mopkit.clv as C
+
+    fast = []
+    real_fast = C._summary_from_text_keys
+    monkeypatch.setattr(C, "_summary_from_text_keys", lambda *a, **k: fast.append(real_fast(*a, **k)) or fast[-1])
+    raw = cdnow["customer_id"].astype(str)
+    if ids == "loader":
+        pseudo = pseudonymise(raw, "test-salt-0123456789abc", column="customer_id").astype("str")
+    else:  # customer k and k+1 share "c_" + 14 hex digits; the last 18 digits differ
+        codes = {c: i for i, c in enumerate(raw.unique())}
+        pseudo = pd.array([f"c_{codes[c] // 2:014x}{(codes[c] * 7919) % 10**6:018x}" for c in raw], dtype="str")
+    tx = cdnow.assign(customer_id=pseudo)
+    if ids.endswith("shuffled"):
+        tx = tx.sample(frac=1.0, random_state=3)
+    assert tx["customer_id"].str.len().eq(34).all() and tx["customer_id"].nunique() == raw.nunique()
+    ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
+    ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
+                                             observation_period_end=CAL_END, freq="D", freq_multiplier=7)
+    assert list(ours.index) == list(ref.index)
+    for c in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
+    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+    assert used  # the packed-prefix path was tried ...
+    assert (fast[0] is None) == (ids != "loader")  # ... and refused exactly when two ids share a key
+    if ids == "loader":
+        assert used == [56]  # "c_" is constant: 14 hex digits of the first 16 bytes = 56 bits
+
+
 @pytest.mark.parametrize("fmt,path,clustered", [("c_{:012x}", "one sort", 0), ("{:015x}", "two sorts", 0),
                                                 ("{:015x}", "two sorts", 40), ("{:015x}", "two sorts", 2357),
                                                 ("C_{:06X}", "hashed", 0)])

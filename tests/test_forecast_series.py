@@ -22,7 +22,7 @@ def orders():
 
 
 def test_orders_and_gaps(orders):
-    r = daily_series(orders, "orders", lang="en")
+    r = daily_series(orders, "orders", refunds="net", lang="en")
     # 1 Jan: a, b; 2 Jan: none (gap); 3 Jan: c refunded (left out, refunds=net); 4 Jan: e (d cancelled)
     assert r.frame["y"].tolist() == [2.0, 0.0, 0.0, 1.0]
     assert r.frame["filled"].tolist() == [False, True, True, False]
@@ -36,6 +36,24 @@ def test_gmv_refund_modes(orders):
     assert net == [130.0, 0.0, 0.0, 60.0]  # 100 - 20 partial refund + 50
     assert gross == [150.0, 0.0, 80.0, 60.0]
     assert daily_series(orders, "gmv", refunds="exclude").frame["y"].tolist() == [150.0, 0.0, 0.0, 60.0]
+    # the default is the one definition the KPIs use (mopkit.data.orders): GMV with refunded orders,
+    # and net sales = GMV - refunds: by hand 150-20 | 0 | 80-80 | 60
+    assert daily_series(orders, "gmv").frame["y"].tolist() == gross
+    assert daily_series(orders, "net_sales").frame["y"].tolist() == [130.0, 0.0, 0.0, 60.0]
+
+
+def test_forecast_series_equal_the_kpis_they_name(orders):
+    from mopkit.forecast.series import kpi_metric
+    from mopkit.cockpit.kpi import compute_kpis, prepare_cube
+
+    k = compute_kpis(prepare_cube(orders), freq="D", by_channel=False, metrics=["orders", "gmv", "net_sales"])
+    for target, refunds in (("orders", "gross"), ("gmv", "gross"), ("gmv", "net"), ("net_sales", "gross")):
+        metric = kpi_metric(target, refunds)
+        kp = k[k["metric"] == metric].set_index("period")["value"]
+        ys = daily_series(orders, target, refunds=refunds).frame.set_index("date")["y"]
+        days = kp.index.intersection(ys.index)
+        assert len(days) >= 2 and np.allclose(kp[days].fillna(0).to_numpy(), ys[days].to_numpy()), (target, refunds)
+    assert kpi_metric("orders", "net") is None  # no KPI counts orders without the refunded ones
 
 
 def test_by_channel_and_units(orders):
@@ -50,7 +68,7 @@ def test_by_channel_and_units(orders):
 
 
 def test_unknown_target_lists_valid_names(orders):
-    with pytest.raises(DataError, match="'orders', 'gmv', 'units'"):
+    with pytest.raises(DataError, match="'orders', 'gmv', 'net_sales', 'units'"):
         daily_series(orders, "revenue")
 
 

@@ -46,7 +46,9 @@ def test_scaler_round_trip_and_train_only_fit():
     w = make_windows(y, np.zeros((100, 0)), 14, 7)
     zp, zt, lev = sc.transform(w.past_y, w.target)
     np.testing.assert_allclose(sc.inverse(zt, lev), w.target, rtol=1e-9)
-    assert sc.scale_ == LogLevelScaler().fit(np.r_[y[:60], np.full(40, 1e6)][:60]).scale_  # later data unused
+    # the spread by hand: sd of week-over-week log1p changes of the data it was given
+    z = np.log1p(y[:60])
+    assert sc.scale_ == pytest.approx(np.std(z[7:] - z[:-7]), rel=1e-12)
     assert LogLevelScaler().fit(np.full(30, 3.0)).scale_ == 1.0  # constant: no division by zero
 
 
@@ -54,3 +56,20 @@ def test_windows_module_does_not_import_torch():
     code = "import sys, mopkit.forecast.windows, mopkit.forecast; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lstm_scaler_learns_from_the_training_part_only():
+    # The LSTM keeps its last `val_days` for early stopping; its scaler must not see them. Blow the
+    # validation tail up 1000-fold: the fitted scale must not move, while a scaler fitted on the
+    # whole altered series does (positive control: the check can fail).
+    from mopkit.forecast.lstm import LSTMForecaster
+
+    rng = np.random.default_rng(0)
+    y = rng.poisson(50, 200).astype(float)
+    a = LSTMForecaster(horizon=7, epochs=1, seed=0, val_days=28).fit(y)
+    spoiled = y.copy()
+    spoiled[-28:] *= 1000
+    b = LSTMForecaster(horizon=7, epochs=1, seed=0, val_days=28).fit(spoiled)
+    z = np.log1p(y[:-28])
+    assert a.scaler_.scale_ == b.scaler_.scale_ == pytest.approx(np.std(z[7:] - z[:-7]), rel=1e-12)
+    assert LogLevelScaler().fit(spoiled).scale_ > 2 * a.scaler_.scale_

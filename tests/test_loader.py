@@ -6,6 +6,7 @@ import textwrap
 import pandas as pd
 import pytest
 
+from conftest import TEST_SALT, salted  # noqa: F401 - configs built here need a salt
 from mopkit.config import load_config
 from mopkit.data.loader import load_tables
 from mopkit.errors import ConfigError, DataError
@@ -24,6 +25,7 @@ def write_client(tmp_path, orders_text: str | bytes, *, name="orders.csv", extra
         textwrap.dedent(
             f"""\
             client: {{name: 测试店, slug: t}}
+            salt: {TEST_SALT}
             {window}
             data:
               orders: {{path: {name}}}
@@ -73,7 +75,7 @@ def test_utf8_bom_xlsx_and_parquet_read_the_same(tmp_path):
     got = []
     for sub, name in (("csv", "o.csv"), ("x", "o.xlsx"), ("p", "o.parquet")):
         cfg = tmp_path / sub / "client.yaml"
-        cfg.write_text(f"client: {{name: x, slug: x}}\ndata:\n  orders: {{path: {name}}}\n", encoding="utf-8")
+        cfg.write_text(salted(f"client: {{name: x, slug: x}}\ndata:\n  orders: {{path: {name}}}\n"), encoding="utf-8")
         got.append(load_tables(load_config(cfg)).tables["orders"])
     for g in got[1:]:
         pd.testing.assert_frame_equal(got[0], g)
@@ -82,7 +84,7 @@ def test_utf8_bom_xlsx_and_parquet_read_the_same(tmp_path):
 
 def test_missing_file_names_the_file_and_fix(tmp_path):
     cfg = tmp_path / "client.yaml"
-    cfg.write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: nope.csv}\n", encoding="utf-8")
+    cfg.write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: nope.csv}\n"), encoding="utf-8")
     with pytest.raises(DataError) as e:
         load_tables(load_config(cfg))
     msg = str(e.value)
@@ -100,7 +102,7 @@ def test_missing_required_column_lists_headers(tmp_path):
 def test_mapping_to_absent_header(tmp_path):
     (tmp_path / "orders.csv").write_text(HEADER + rows(3), encoding="utf-8")
     (tmp_path / "client.yaml").write_text(
-        "client: {name: x, slug: x}\ndata:\n  orders:\n    path: orders.csv\n    columns: {amount: 金额}\n", encoding="utf-8")
+        salted("client: {name: x, slug: x}\ndata:\n  orders:\n    path: orders.csv\n    columns: {amount: 金额}\n"), encoding="utf-8")
     with pytest.raises(DataError) as e:
         load_tables(load_config(tmp_path / "client.yaml"))
     assert "金额" in str(e.value) and "实付金额" in str(e.value)
@@ -131,7 +133,7 @@ def test_unknown_status_value(tmp_path):
 
 def test_wrong_encoding_named(tmp_path):
     cfg = write_client(tmp_path, (HEADER + rows(3)).encode("gbk"))
-    (tmp_path / "client.yaml").write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: orders.csv, encoding: utf-8}\n", encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: orders.csv, encoding: utf-8}\n"), encoding="utf-8")
     with pytest.raises(DataError) as e:
         load_tables(load_config(tmp_path / "client.yaml"))
     assert "utf-8" in str(e.value) and "gbk" in str(e.value)
@@ -180,3 +182,20 @@ def test_config_errors(tmp_path, text, needle):
 def test_missing_config(tmp_path):
     with pytest.raises(ConfigError, match="mopkit init"):
         load_config(tmp_path / "nope" / "client.yaml")
+
+
+def test_amounts_more_than_20_percent_unparseable_stop_at_the_boundary(tmp_path):
+    # 10 orders: 3 amounts that are not numbers (30 % > 20 %) stop the load naming the column and
+    # rows; 2 of 10 (20 %, not above) are dropped and counted instead. Both sides of the limit.
+    def text(n_bad):
+        return HEADER + "".join(f"A{i},U{i},2024-01-0{1 + i % 9},{'abc' if i < n_bad else 10 + i},抖音,已支付\n"
+                                for i in range(10))
+
+    with pytest.raises(DataError) as e:
+        load_tables(write_client(tmp_path, text(3)))
+    msg = str(e.value)
+    assert "3 of 10" in msg and "实付金额" in msg and "'abc'" in msg and "line 2" in msg
+    res = load_tables(write_client(tmp_path, text(2)))
+    assert len(res.tables["orders"]) == 8
+    h = res.health
+    assert h[(h["kind"] == "dropped") & (h["reason"] == "not a number: amount")]["rows"].sum() == 2

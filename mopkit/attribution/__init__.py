@@ -8,7 +8,8 @@ Typical use::
     perf = channel_performance(credits, spend_by_channel(ad_spend))
     plan = plan_budget(perf, model="markov", roas_target=3.0, max_shift=0.2)
 """
-from .budget import BudgetPlan, channel_performance, plan_budget, spend_by_channel, spend_coverage
+from .budget import (BUDGET_FALLBACK_ORDER, BudgetPlan, channel_performance, choose_budget_model, plan_budget,
+                     spend_by_channel, spend_coverage)
 from .findings import findings
 from .heuristic import first_touch, last_non_direct, last_touch, linear, position_based, time_decay
 from .journeys import Journeys, build_journeys, journeys_from_paths, report_table
@@ -20,7 +21,7 @@ from .models import DEFAULT_MODELS, MODELS, attribute, get_model
 from .shapley import shapley, shapley_values
 
 __all__ = [
-    "BudgetPlan", "channel_performance", "plan_budget", "spend_by_channel", "spend_coverage",
+    "BUDGET_FALLBACK_ORDER", "BudgetPlan", "choose_budget_model", "channel_performance", "plan_budget", "spend_by_channel", "spend_coverage",
     "findings", "first_touch", "last_non_direct", "last_touch", "linear", "position_based",
     "time_decay", "Journeys", "build_journeys", "journeys_from_paths", "MarkovAttribution", "markov",
     "transition_matrix", "plot_budget_plan", "plot_model_comparison", "plot_removal_effects", "plot_roas_by_model",

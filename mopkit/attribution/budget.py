@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataError, InsufficientDataError
+from ..data.orders import valid_costs
+from ..errors import ConfigError, DataError, InsufficientDataError, ModelError
+from ..fallbacks import Fallback
 from ..i18n import channel_name, register, t
 from .labels import model_label
 
@@ -37,6 +39,13 @@ LABELS = {
         "zh": "以下渠道没有广告花费记录，不参与调配：{channels}。",
         "en": "These channels have no ad spend recorded and are not part of the plan: {channels}.",
     },
+    "attr.fb.tried": {"zh": "按「{model}」模型制定预算方案", "en": "planning the budget on the '{model}' model"},
+    "attr.fb.refused": {"zh": "该模型拒绝了数据（{reason}）", "en": "that model refused the data ({reason})"},
+    "attr.fb.not_run": {"zh": "该模型不在本次运行的模型列表（参数 models）中",
+                        "en": "that model was not among the models run (parameter models)"},
+    "attr.fb.used": {"zh": "「{model}」模型", "en": "the '{model}' model"},
+    "attr.invalid_costs": {"zh": "{n} 行广告花费缺失、非数字或为负，未计入。",
+                           "en": "{n} ad_spend row(s) with a missing, non-numeric or negative cost were left out."},
     "attr.cov.ok": {"zh": "正常", "en": "ok"},
     "attr.cov.nospend": {"zh": "有归因转化但无广告花费：不计算 CPA/ROAS",
                          "en": "attributed conversions but no ad spend: CPA/ROAS not computed"},
@@ -56,26 +65,52 @@ def spend_by_channel(
 ) -> pd.Series:
     """Total ``cost`` per (lower-case) channel, optionally between ``start`` and ``end`` (inclusive).
 
-    Required columns: date, channel, cost.
-    Raises DataError when a column is missing or a cost is not a number >= 0.
+    Required columns: date, channel, cost. Rows whose cost is missing, not a number or negative
+    are left out and counted in ``result.attrs["invalid_costs"]`` (the rule every module follows,
+    :func:`mopkit.data.orders.valid_costs`; the notebook reports the count).
+    Raises DataError when a column is missing.
     """
     missing = [c for c in (date, channel, cost) if c not in ad_spend.columns]
     if missing:
         raise DataError(f"the ad_spend table lacks columns {missing}", column=", ".join(missing),
                         fix="map them in the client config under data.ad_spend.columns")
-    c = pd.to_numeric(ad_spend[cost], errors="coerce")
-    bad = c.isna() | (c < 0)
-    if bad.any():
-        raise DataError("ad_spend has missing, non-numeric or negative costs", column=cost,
-                        examples=ad_spend.loc[bad].head(5).to_dict("records"), fix="costs must be numbers >= 0")
+    c, ok = valid_costs(ad_spend, cost)
     d = pd.to_datetime(ad_spend[date], errors="coerce")
-    keep = pd.Series(True, index=ad_spend.index)
+    keep = ok.copy()
     if start is not None:
         keep &= d >= pd.Timestamp(start)
     if end is not None:
         keep &= d < pd.Timestamp(end) + pd.Timedelta(days=1)
     ch = ad_spend[channel].astype(str).str.strip().str.lower()
-    return c[keep].groupby(ch[keep]).sum().rename("cost")
+    out = c[keep].groupby(ch[keep]).sum().rename("cost")
+    out.attrs["invalid_costs"] = int((~ok).sum())
+    return out
+
+
+#: Models the budget plan falls back to, in this order, when the one asked for is missing:
+#: data-driven models first (they credit channels by what removing them changes), then the rules.
+BUDGET_FALLBACK_ORDER = ("markov", "shapley", "linear", "position_based", "time_decay",
+                         "last_non_direct", "last_touch", "first_touch")
+
+
+def choose_budget_model(credits: pd.DataFrame, wanted: str, lang: str = "en") -> tuple[str, Fallback | None]:
+    """The attribution model the budget plan uses: ``wanted`` when it was run, else the first of
+    :data:`BUDGET_FALLBACK_ORDER` that was, with a :class:`~mopkit.fallbacks.Fallback` saying
+    why (``credits.attrs["skipped"]`` holds the reason a model refused the data).
+
+    Raises ModelError when no model was run at all.
+    """
+    have = list(dict.fromkeys(credits["model"]))
+    if wanted in have:
+        return wanted, None
+    if not have:
+        raise ModelError("no attribution model produced credits: there is nothing to plan the budget on",
+                         fix="choose other models, e.g. markov or linear")
+    chosen = next((m for m in BUDGET_FALLBACK_ORDER if m in have), have[0])
+    skipped = (credits.attrs.get("skipped") or {}).get(wanted)
+    reason = (t("attr.fb.refused", lang, reason=skipped) if skipped else t("attr.fb.not_run", lang))
+    return chosen, Fallback(tried=t("attr.fb.tried", lang, model=model_label(wanted, lang)), reason=reason,
+                            used=t("attr.fb.used", lang, model=model_label(chosen, lang)))
 
 
 def channel_performance(credits: pd.DataFrame, spend: pd.Series) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.orders import refund_of
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register
 from ..i18n import t as _t
@@ -261,10 +262,9 @@ def build_journeys(
         "row": np.arange(len(orders)),
         "cust": o_cust,
         "time": pd.to_datetime(orders[order_time], errors="coerce").to_numpy(),
-        "value": pd.to_numeric(orders[amount], errors="coerce").to_numpy(dtype=float),
+        # net sales of the order: the one definition (mopkit.data.orders)
+        "value": (pd.to_numeric(orders[amount], errors="coerce") - refund_of(orders, refund_col=refund_amount)).to_numpy(dtype=float),
     })
-    if refund_amount in orders.columns:
-        o["value"] = o["value"] - pd.to_numeric(orders[refund_amount], errors="coerce").fillna(0).to_numpy()
     o["value"] = o["value"].clip(lower=0)
     rows.append(_report_row("orders_read", len(o), "none"))
     bad = (o["time"].isna() | o["value"].isna() | (o["cust"] < 0)).to_numpy()

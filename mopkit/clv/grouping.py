@@ -1,7 +1,9 @@
 """Fast per-customer grouping of transactions: the numeric kernel behind :func:`mopkit.clv.clv_summary`.
 
-Customer ids are turned into sort keys (fixed-width hex ids such as the loader's pseudonyms are
-packed into integers, other text ids are hashed by DuckDB with a collision check), then one or two
+Customer ids are turned into sort keys (fixed-width hex ids are packed into integers; for ids
+longer than 16 bytes, such as the loader's 128-bit pseudonyms, the first 16 bytes are packed and
+the rest compared within each group, falling back when two ids share a key; other text ids are
+hashed by DuckDB with a collision check), then one or two
 plain integer sorts group the rows; first/last period, distinct periods and repeat spend per
 customer follow with ``reduceat``/``bincount``. Tested against lifetimes' own summary.
 """
@@ -146,9 +148,9 @@ _LO_NIB, _HI_NIB, _ONES = _U64(0x0F0F0F0F0F0F0F0F), _U64(0xF0F0F0F0F0F0F0F0), _U
 _BLOCK = 1 << 15  # rows per block of the bit packing: its temporaries stay in the CPU cache
 
 
-def _fixed_width_chunks(arr) -> tuple[int, list] | None:
+def _fixed_width_chunks(arr, max_width: int = 16) -> tuple[int, list] | None:
     """``(L, [(bytes, first byte, rows), ...])`` of Arrow texts that all have the same byte
-    length ``0 < L <= 16``, else None."""
+    length ``0 < L <= max_width``, else None."""
     import pyarrow as pa  # noqa: PLC0415
 
     width, parts = None, []
@@ -160,7 +162,7 @@ def _fixed_width_chunks(arr) -> tuple[int, list] | None:
         off = np.frombuffer(bufs[1], dtype=odt, count=len(ch) + 1, offset=ch.offset * odt.itemsize)
         w = int(off[1] - off[0])
         width = w if width is None else width
-        if w != width or not 0 < w <= 16 or not np.all(np.diff(off) == w):
+        if w != width or not 0 < w <= max_width or not np.all(np.diff(off) == w):
             return None
         parts.append((np.frombuffer(bufs[2], dtype=np.uint8), int(off[0]), len(ch)))
     return None if width is None else (width, parts)
@@ -221,7 +223,13 @@ def _hex_id_keys(arr) -> tuple[np.ndarray, int, tuple] | None:
         at += rows
     if width > 8:
         hi >>= _U64(8 * (16 - width))
-    words = [hi, lo]
+    packed = _pack_words([hi, lo], n)
+    return None if packed is None else (*packed, ([hi, lo], width))
+
+
+def _pack_words(words: list, n: int) -> tuple[np.ndarray, int] | None:
+    """Order-preserving uint64 key (and its bit width) of the hex digits in the bytes that vary
+    among ``words`` (two big-endian uint64 per id); None if one of them is not a hex digit."""
     masks = []
     for w in words:
         diff = int(np.bitwise_or.reduce(w)) ^ int(np.bitwise_and.reduce(w))
@@ -243,11 +251,33 @@ def _hex_id_keys(arr) -> tuple[np.ndarray, int, tuple] | None:
             key[start:start + _BLOCK] = k
     orall = int(np.bitwise_or.reduce(key))
     if orall == 0:
-        return key, 0, (words, width)
+        return key, 0
     tz = (orall & -orall).bit_length() - 1  # digits constant at the end: drop their zero bits
     if tz:
         key >>= _U64(tz)
-    return key, (orall >> tz).bit_length(), (words, width)
+    return key, (orall >> tz).bit_length()
+
+
+def _hex_prefix_keys(arr) -> tuple[np.ndarray, int, list] | None:
+    """For ids of one byte length above 16 (the loader's 128-bit pseudonyms, ``c_`` + 32 hex):
+    the order-preserving key of their first 16 bytes (as :func:`_hex_id_keys`), its bit width,
+    and the rest of each id as big-endian uint64 words (overlapping at the end), for the caller
+    to check that no two different ids share a key; or None."""
+    got = _fixed_width_chunks(arr, max_width=1 << 20)
+    if got is None or got[0] <= 16:
+        return None
+    width, parts = got
+    n = sum(rows for _, _, rows in parts)
+    offs = sorted(set(range(16, width - 7, 8)) | {width - 8})
+    hi, lo = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    tails = [np.empty(n, dtype=np.uint64) for _ in offs]
+    at = 0
+    for data, start, rows in parts:
+        for out, o in [(hi, 0), (lo, 8)] + list(zip(tails, offs)):
+            out[at:at + rows] = np.ndarray((rows,), dtype=">u8", buffer=data, offset=start + o, strides=(width,))
+        at += rows
+    packed = _pack_words([hi, lo], n)
+    return None if packed is None else (*packed, tails)
 
 
 def _new_flags(sorted_values: np.ndarray) -> np.ndarray:
@@ -334,7 +364,9 @@ def _summary_from_text_keys(ids, per, amount, end_per, freq_multiplier, name) ->
     arr = _arrow_strings(s)
     if arr is None or len(s) == 0:
         return None
-    got = _hex_id_keys(arr)
+    got, prefix = _hex_id_keys(arr), False
+    if got is None:
+        got, prefix = _hex_prefix_keys(arr), True
     if got is None:
         return None
     key, bits, raw = got
@@ -343,6 +375,12 @@ def _summary_from_text_keys(ids, per, amount, end_per, freq_multiplier, name) ->
     if grouped is None:
         return None
     perm, new = grouped
+    if prefix:  # keys cover the first 16 bytes: the rest must agree within every group, else exact fallback
+        for tail in raw:
+            ts = tail[perm]
+            if ((ts[1:] != ts[:-1]) & ~new[1:]).any():
+                return None
+        del ts, raw
     n = len(perm)
     starts = np.flatnonzero(new)
     k = len(starts)
@@ -370,7 +408,7 @@ def _summary_from_text_keys(ids, per, amount, end_per, freq_multiplier, name) ->
             "recency": (last - first) / freq_multiplier,
             "T": (end_per - first) / freq_multiplier,
         },
-        index=pd.Index(_texts(raw, perm[starts], s.dtype), name=name),
+        index=pd.Index(s.array.take(perm[starts]) if prefix else _texts(raw, perm[starts], s.dtype), name=name),
     )
     if amount is not None:
         rep = per_s != np.repeat(first_r, count_rows)  # rows outside the customer's first period

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .grouping import _codes_unsorted, _periods, _summary_from_codes, _summary_from_text_keys
+from ..data.orders import net_order_value
 from ..errors import DataError
 TIME_UNITS = {"D": ("D", 1, 1.0), "W": ("D", 7, 7.0)}  # unit -> (freq, multiplier, days per unit)
 
@@ -91,8 +92,7 @@ def prepare_transactions(
                         fix="map them in the client config (data.orders.columns)")
     n0 = len(orders)
     status = orders[status_col].astype("string") if status_col in orders.columns else pd.Series("paid", index=orders.index)
-    refund = orders[refund_col].fillna(0.0).astype(float) if refund_col in orders.columns else 0.0
-    net = orders[amount_col].astype(float) - refund
+    net = net_order_value(orders, amount_col=amount_col, refund_col=refund_col)  # one definition (mopkit.data.orders)
     times = pd.to_datetime(orders[time_col])
     end = _end_day(observation_end, times)
     reasons = [

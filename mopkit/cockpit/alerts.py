@@ -10,7 +10,9 @@ Rules (all on the last complete week, Monday to Sunday, overall and per channel)
   ``lookback_weeks`` weeks and above ``refund_rate_floor``. High at twice the factor.
 * ``forecast_off``: the forecast (``outputs/forecast.csv``: date, point, lower, upper, model)
   misses the actuals on the days both cover by a WAPE (sum |actual - point| / sum actual)
-  above ``forecast_error_pct`` %. High at twice the threshold.
+  above ``forecast_error_pct`` %. High at twice the threshold. The actuals are the KPI the
+  forecast names in its ``metric`` column (orders, gmv or net_sales, one definition); a forecast
+  naming none is not checked, and the returned table's ``attrs["fallbacks"]`` says so.
 
 Config: the dashboard notebook's parameters, e.g.
 ``notebooks: {dashboard: {roas_target: 2.0, ctr_drop_pct: 20, refund_spike_factor: 1.5,
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
+from ..fallbacks import Fallback
 from ..i18n import channel_name, register, t
 from .kpi import ALL, KpiCube, _ts, compute_kpis
 
@@ -36,6 +39,8 @@ register({
                             "en": "{channel}: refund rate {value:.1%} last week, {ratio:.1f}x its {weeks}-week mean {reference:.1%}"},
     "alerts.forecast_off": {"zh": "预测（{target}）在 {days} 天内与实际偏差 WAPE {value:.0%}，超过 {threshold:.0%}",
                             "en": "The {target} forecast missed the actuals on {days} days by WAPE {value:.0%} (limit {threshold:.0%})"},
+    "alerts.fb.tried": {"zh": "检查预测偏差预警", "en": "checking the forecast-miss alert"},
+    "alerts.fb.used": {"zh": "不检查该预警", "en": "no forecast-miss check"},
     "alerts.none": {"zh": "没有触发任何预警", "en": "No alert fired"},
     "alerts.severity.high": {"zh": "高", "en": "high"},
     "alerts.severity.medium": {"zh": "中", "en": "medium"},
@@ -45,6 +50,8 @@ register({
     "alerts.title": {"zh": "预警", "en": "Alerts"},
 })
 SEVERITIES = ("high", "medium", "low")
+#: KPIs a forecast can be checked against (the forecast's ``metric`` column names one).
+FORECAST_METRICS = ("orders", "gmv", "net_sales")
 COLUMNS = ["rule", "severity", "channel", "period", "metric", "value", "threshold", "reference", "message"]
 
 
@@ -58,7 +65,7 @@ class AlertRules:
     refund_rate_floor: float = 0.05
     lookback_weeks: int = 4
     forecast_error_pct: float | None = 30.0
-    forecast_target: str | None = None  # gmv | orders; None: the forecast's own "target" column or the closer scale
+    forecast_target: str | None = None  # orders | gmv | net_sales; None: the forecast's own "metric" column
 
 
 def rules_from_config(params: dict | None) -> AlertRules:
@@ -115,13 +122,17 @@ def check_alerts(cube: KpiCube, rules: AlertRules = AlertRules(), forecast: pd.D
     w = compute_kpis(cube, freq="W", start=start, end=week + pd.Timedelta(days=6),
                      metrics=["roas", "ctr", "refund_rate"])
     rows += _weekly_rules(w[w["status"] == "ok"], week, rules, lang)
+    fallbacks: list = []
     if forecast is not None and rules.forecast_error_pct is not None:
-        rows += _forecast_rule(cube, forecast, rules, lang)
+        rows += _forecast_rule(cube, forecast, rules, lang, fallbacks)
     df = pd.DataFrame(rows, columns=COLUMNS)
+    df.attrs["fallbacks"] = fallbacks  # rules that could not be checked, and why (shown by the notebook)
     if df.empty:
         return df
     df["_s"] = df["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-    return df.sort_values(["_s", "rule", "channel"]).drop(columns="_s").reset_index(drop=True)
+    out = df.sort_values(["_s", "rule", "channel"]).drop(columns="_s").reset_index(drop=True)
+    out.attrs["fallbacks"] = fallbacks
+    return out
 
 
 def _name(ch: str, lang: str) -> str:
@@ -175,32 +186,44 @@ def _weekly_rules(w: pd.DataFrame, week: pd.Timestamp, rules: AlertRules, lang: 
 def forecast_error(cube: KpiCube, forecast: pd.DataFrame, target: str | None = None) -> dict:
     """WAPE of ``forecast`` (date, point) against the daily actuals on the days both cover.
 
-    ``target`` is "gmv" or "orders"; default the forecast's ``target`` column, else whichever
-    actual series is closer in scale (log of the means) to the forecast points.
+    ``target`` is the KPI the forecast predicts: ``orders``, ``gmv`` or ``net_sales`` (one
+    definition, :mod:`mopkit.data.orders`); default the forecast's own ``metric`` column, which
+    the forecast notebook writes. Nothing is guessed: a forecast that does not say which KPI it
+    predicts, or predicts a series no KPI equals (e.g. orders without the refunded ones), is not
+    compared.
 
-    Returns ``{"target", "days", "wape"}`` (``wape`` NaN when no day overlaps).
+    Returns ``{"target", "days", "wape", "skipped"}``: ``wape`` NaN when no day overlaps or the
+    comparison was skipped; ``skipped`` the reason (in English) or None.
     """
     missing = [c for c in ("date", "point") if c not in forecast.columns]
     if missing:
         raise DataError(f"forecast lacks {missing}", column=missing[0], file="outputs/forecast.csv",
                         fix="re-run the forecast notebook (it writes date, point, lower, upper, model)")
+    if target is None and "metric" in forecast.columns:
+        named = forecast["metric"].dropna().astype(str).str.strip()
+        target = named.iloc[0].lower() if len(named) and named.iloc[0] else None
+    if target not in FORECAST_METRICS:
+        what = (f"forecast.csv names no KPI (target {forecast['target'].iloc[0]!r}, refunds "
+                f"{forecast['refunds'].iloc[0]!r} has no KPI counterpart)" if {"target", "refunds"} <= set(forecast.columns)
+                else "forecast.csv does not say which KPI it predicts (no metric column)")
+        return {"target": target, "days": 0, "wape": float("nan"), "skipped": what}
     f = forecast.assign(date=pd.to_datetime(forecast["date"]).dt.normalize()).groupby("date")["point"].mean()
-    d = compute_kpis(cube, freq="D", by_channel=False, metrics=["gmv", "orders"])
+    d = compute_kpis(cube, freq="D", by_channel=False, metrics=list(FORECAST_METRICS))
     actual = d.pivot(index="period", columns="metric", values="value")
-    if target is None and "target" in forecast.columns and forecast["target"].notna().any():
-        target = str(forecast["target"].dropna().iloc[0]).lower()
-    if target not in ("gmv", "orders"):
-        fm = max(float(f.abs().mean()), 1e-9)
-        target = min(("gmv", "orders"), key=lambda m: abs(np.log(fm / max(actual[m].mean(), 1e-9))))
+    if target not in actual.columns or actual[target].isna().all():
+        return {"target": target, "days": 0, "wape": float("nan"), "skipped": f"the cockpit has no daily {target}"}
     both = actual[[target]].join(f.rename("point"), how="inner")
     if both.empty or both[target].sum() <= 0:
-        return {"target": target, "days": len(both), "wape": float("nan")}
+        return {"target": target, "days": len(both), "wape": float("nan"), "skipped": None}
     wape = float((both[target] - both["point"]).abs().sum() / both[target].sum())
-    return {"target": target, "days": len(both), "wape": wape}
+    return {"target": target, "days": len(both), "wape": wape, "skipped": None}
 
 
-def _forecast_rule(cube, forecast, rules, lang) -> list[dict]:
+def _forecast_rule(cube, forecast, rules, lang, fallbacks: list) -> list[dict]:
     fe = forecast_error(cube, forecast, rules.forecast_target)
+    if fe["skipped"]:
+        fallbacks.append(Fallback(t("alerts.fb.tried", lang), fe["skipped"], t("alerts.fb.used", lang)))
+        return []
     limit = rules.forecast_error_pct / 100
     if not np.isfinite(fe["wape"]) or fe["wape"] <= limit:
         return []

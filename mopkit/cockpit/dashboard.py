@@ -22,6 +22,7 @@ from .alerts import AlertRules, check_alerts
 from .basket import association_rules, pair_matrix
 from .cohorts import retention_matrix
 from ..errors import MopkitError
+from ..fallbacks import Fallback
 from ..i18n import channel_name, register, t
 from .kpi import ALL, KpiCube, compute_kpis, format_change, format_value, prepare_cube, summarize
 from .waterfall import gmv_waterfall
@@ -36,6 +37,9 @@ register({
     "dash.day": {"zh": "日", "en": "Day"},
     "dash.week": {"zh": "周", "en": "Week"},
     "dash.month": {"zh": "月", "en": "Month"},
+    "dash.fb.alerts": {"zh": "计算预警", "en": "computing the alerts"},
+    "dash.fb.pairs": {"zh": "计算商品关联", "en": "computing the product associations"},
+    "dash.fb.none": {"zh": "不显示该部分（原因见上）", "en": "nothing for that part (reason above)"},
     "dash.vs_prev": {"zh": "与上一同长度区间相比", "en": "vs the previous period of equal length"},
     "dash.tab.trends": {"zh": "趋势", "en": "Trends"},
     "dash.tab.cohorts": {"zh": "群组留存", "en": "Cohorts"},
@@ -141,10 +145,11 @@ class Cockpit:
     def __init__(self, cube: KpiCube, *, lang: str = "zh", currency: str = "CNY",
                  alerts: pd.DataFrame | None = None, cohorts: pd.DataFrame | None = None,
                  pairs: pd.DataFrame | None = None, outputs_dir=None, start=None, end=None,
-                 freq: str = "W"):
+                 freq: str = "W", fallbacks: list | None = None):
         import ipywidgets as w
 
         self.cube, self.lang, self.currency = cube, lang, currency
+        self.fallbacks = list(fallbacks or [])  # mopkit.fallbacks.Fallback: shown above the tabs
         d0, d1 = cube.day_range
         end = pd.Timestamp(end) if end is not None else d1
         start = pd.Timestamp(start) if start is not None else max(d0, end - pd.Timedelta(days=364))
@@ -187,7 +192,9 @@ class Cockpit:
             tabs.set_title(i, t(f"dash.tab.{key}", lang))
         head = w.HTML(f"<h2>{html.escape(t('dash.title', lang))}</h2>")
         filters = w.HBox([self.start, self.end, self.channel])
-        self.widget = w.VBox([head, filters, self.freq, self.cards, self.status, tabs])
+        notes = w.HTML("".join(f"<p class='mop-fallback' style='color:#b9770e'>{html.escape(fb.text(lang))}</p>"
+                               for fb in self.fallbacks))
+        self.widget = w.VBox([head, notes, filters, self.freq, self.cards, self.status, tabs])
         self.refresh()
 
     @classmethod
@@ -201,20 +208,22 @@ class Cockpit:
         fc = None
         if outputs_dir and (Path(outputs_dir) / "forecast.csv").exists():
             fc = pd.read_csv(Path(outputs_dir) / "forecast.csv")
+        fallbacks = []
         try:
             alerts = check_alerts(cube, rules, forecast=fc, lang=lang, as_of=as_of)
-        except MopkitError:
+        except MopkitError as exc:  # bad input only: a bug in the rules still raises
             alerts = None
+            fallbacks.append(Fallback(t("dash.fb.alerts", lang), exc.message, t("dash.fb.none", lang)))
         cohorts = retention_matrix(orders)
         pairs = None
         items = tables.get("order_items")
         if items is not None and len(items):
             try:
                 pairs = pair_matrix(association_rules(items, basket_level, min_support=0.002, orders=orders))
-            except MopkitError:
-                pairs = None
+            except MopkitError as exc:
+                fallbacks.append(Fallback(t("dash.fb.pairs", lang), exc.message, t("dash.fb.none", lang)))
         return cls(cube, lang=lang, currency=currency, alerts=alerts, cohorts=cohorts, pairs=pairs,
-                   outputs_dir=outputs_dir, **kw)
+                   outputs_dir=outputs_dir, fallbacks=fallbacks, **kw)
 
     def _on_change(self, change) -> None:
         self.refresh()

@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.orders import DEFINITIONS, INVALID_COST, valid_costs
 from ..errors import DataError
 from ..i18n import register, t
 
 # metric -> (zh name, en name, zh formula, en formula, unit, inputs)
 # unit: money | count | ratio (a fraction shown as %) | multiple (x times) | number
 _CAT = {
-    "gmv": ("成交额 GMV", "GMV", "非取消订单的实付金额之和（含之后退款的订单）",
-            "sum of amount paid over orders not cancelled (refunded orders included)", "money", ()),
-    "net_sales": ("净销售额", "Net sales", "GMV − 退款金额", "GMV − refund amount", "money", ("refund",)),
-    "orders": ("订单数", "Orders", "非取消订单数", "number of orders not cancelled", "count", ()),
+    # GMV, net sales and orders: the one definition in mopkit.data.orders
+    "gmv": ("成交额 GMV", "GMV", DEFINITIONS["gmv"]["zh"], DEFINITIONS["gmv"]["en"], "money", ()),
+    "net_sales": ("净销售额", "Net sales", DEFINITIONS["net_sales"]["zh"], DEFINITIONS["net_sales"]["en"], "money", ("refund",)),
+    "orders": ("订单数", "Orders", DEFINITIONS["orders"]["zh"], DEFINITIONS["orders"]["en"], "count", ()),
     "buyers": ("买家数", "Buyers", "本期有非取消订单的不同客户数",
                "distinct customers with an order not cancelled in the period", "count", ()),
     "new_buyers": ("新买家数", "New buyers", "首单（全部历史、全部渠道）落在本期的买家数",
@@ -240,8 +241,13 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         _need(ad_spend, "ad_spend", ["date", "channel", "cost"])
         a = ad_spend
         ad_day = _daynum(a["date"], "ad_spend", "date")
+        cost, ok = valid_costs(a)
+        if not ok.all():  # one rule everywhere (mopkit.data.orders): left out and counted, never 0
+            notes[INVALID_COST] = int((~ok).sum())
+            a, cost = a[ok.to_numpy()], cost[ok]
+            ad_day = ad_day[ok.to_numpy()]
+        ad_cost = cost.to_numpy(float)
         ad_ch_raw = a["channel"].astype(str).to_numpy()
-        ad_cost = pd.to_numeric(a["cost"], errors="coerce").fillna(0).to_numpy(float)
         has_imp, has_clk = "impressions" in a.columns, "clicks" in a.columns
         ad_imp = pd.to_numeric(a["impressions"], errors="coerce").fillna(0).to_numpy(float) if has_imp else np.zeros(len(a))
         ad_clk = pd.to_numeric(a["clicks"], errors="coerce").fillna(0).to_numpy(float) if has_clk else np.zeros(len(a))

@@ -1,7 +1,38 @@
-"""Which orders count: one definition shared by the overview, the report and the KPI catalogue."""
+"""One definition of the money figures, shared by every module.
+
+=============  ==============================================================================
+orders         orders not cancelled (refunded ones included): :func:`counted_orders`
+GMV            sum of ``amount`` (paid, after discounts) over counted orders — refunded orders
+               included, since GMV is what buyers ordered and paid
+refunds        sum of ``refund_amount`` over counted orders (0 when the column is absent)
+net sales      GMV − refunds; per order ``amount − refund_amount``: :func:`net_order_value`
+=============  ==============================================================================
+
+The KPI cockpit (``gmv``, ``net_sales``, ``refund_rate``), the forecast's ``gmv`` and
+``net_sales`` targets, the forecast-miss alert, the CLV purchase values (net) and the
+attribution conversion values (net) all use these functions; the report's metric appendix
+prints :data:`DEFINITIONS`.
+
+Ad costs: a cost that is missing, not a number or negative is not a cost anybody can plan
+with. Every module leaves such rows out and counts them (:func:`valid_costs`); none turns them
+into 0 silently and none stops on them (the loader already drops negative and reports
+unparseable costs, so this only matters for tables built by hand).
+"""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+#: Plain-language definitions (metric appendix, KPI catalogue).
+DEFINITIONS = {
+    "orders": {"zh": "非取消订单数（含之后退款的订单）", "en": "number of orders not cancelled (refunded orders included)"},
+    "gmv": {"zh": "非取消订单的实付金额之和（含之后退款的订单）",
+            "en": "sum of amount paid over orders not cancelled (refunded orders included)"},
+    "refunds": {"zh": "非取消订单的退款金额之和", "en": "sum of refund amounts over orders not cancelled"},
+    "net_sales": {"zh": "GMV − 退款金额", "en": "GMV − refund amount"},
+}
+#: Reason recorded for ad_spend rows left out by :func:`valid_costs`.
+INVALID_COST = "ad_spend rows with a missing, non-numeric or negative cost (left out)"
 
 
 def counted_orders(orders: pd.DataFrame, *, status_col: str = "status") -> pd.DataFrame:
@@ -14,3 +45,23 @@ def counted_orders(orders: pd.DataFrame, *, status_col: str = "status") -> pd.Da
     if status_col not in orders:
         return orders
     return orders[orders[status_col] != "cancelled"]
+
+
+def refund_of(orders: pd.DataFrame, *, refund_col: str = "refund_amount") -> pd.Series:
+    """Refund per order (0 when the column is absent or empty), as float."""
+    if refund_col not in orders.columns:
+        return pd.Series(0.0, index=orders.index)
+    return pd.to_numeric(orders[refund_col], errors="coerce").fillna(0.0).astype(float)
+
+
+def net_order_value(orders: pd.DataFrame, *, amount_col: str = "amount", refund_col: str = "refund_amount") -> pd.Series:
+    """Net sales of each order: ``amount − refund_amount`` (refund 0 when absent)."""
+    return orders[amount_col].astype(float) - refund_of(orders, refund_col=refund_col)
+
+
+def valid_costs(ad_spend: pd.DataFrame, cost: str = "cost") -> tuple[pd.Series, pd.Series]:
+    """``(cost as float, mask of valid rows)``: valid = a number >= 0. Callers leave the other
+    rows out and report ``int((~mask).sum())`` under :data:`INVALID_COST`."""
+    c = pd.to_numeric(ad_spend[cost], errors="coerce").astype(float)
+    ok = c.notna() & np.isfinite(c) & (c >= 0)
+    return c, ok

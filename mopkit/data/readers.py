@@ -14,6 +14,17 @@ import pandas as pd
 from ..config import TableSource
 from ..errors import DataError
 
+def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
+    """What the readers raise on a file that is not what its format says (corrupt, truncated,
+    another format): zip errors (xlsx), Arrow errors (parquet), OS and key errors (openpyxl)."""
+    import zipfile  # noqa: PLC0415
+
+    import pyarrow as pa  # noqa: PLC0415
+    from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
+
+    return (zipfile.BadZipFile, pa.ArrowException, InvalidFileException, OSError, KeyError, EOFError)
+
+
 _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -82,7 +93,7 @@ def read_raw(src: TableSource) -> pd.DataFrame:
     except ValueError as exc:  # wrong sheet name, unreadable workbook
         raise DataError(f"cannot read the {src.table} {fmt} file: {exc}", file=path,
                         fix=f"check the file opens in Excel, and data.{src.table}.sheet if set") from None
-    except Exception as exc:  # zipfile.BadZipFile, pyarrow.ArrowInvalid, ...
+    except _corrupt_file_errors() as exc:  # not the format it claims: a DataError naming the file (a bug still raises)
         raise DataError(f"cannot read the {src.table} file as {fmt}: {type(exc).__name__}: {exc}", file=path,
                         fix=f"check the file is really {fmt} (set data.{src.table}.format if its name misleads)") from None
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .sample_copies import ad_copies_csv
+from .privacy import SAMPLE_SALT
 
 ORDER_HEADERS = {"order_id": "订单编号", "customer_id": "买家ID", "order_time": "下单时间", "amount": "实付金额",
                  "channel": "渠道", "status": "订单状态", "refund_amount": "退款金额", "discount": "优惠金额"}
@@ -146,7 +147,7 @@ def client_yaml(truth: dict) -> str:
 client: {{name: 花漾美妆旗舰店, slug: sample}}
 language: zh
 currency: CNY
-salt: null
+salt: {SAMPLE_SALT}  # public on purpose: the sample is made up; a real client needs a secret salt
 window: {{start: {g['start']}, end: {g['end']}}}
 data:
   orders:

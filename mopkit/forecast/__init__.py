@@ -7,7 +7,7 @@ from .baselines import BASELINES, ETS, MovingAverage, SeasonalNaive, make_foreca
 from .calendar import CalendarCoverageWarning, calendar_features, festival_markers, holiday_flags
 from .metrics import bias, mape, mase, score, wape
 from .plots import plot_by_horizon, plot_forecast, plot_leaderboard
-from .series import SeriesResult, check_series, daily_series
+from .series import SeriesResult, check_series, daily_series, kpi_metric
 from .text import findings, leaderboard_table, model_name
 from .windows import LogLevelScaler, make_windows, training_origins
 
@@ -16,7 +16,7 @@ __all__ = [
     "BASELINES", "ETS", "MovingAverage", "SeasonalNaive", "make_forecaster",
     "CalendarCoverageWarning", "calendar_features", "festival_markers", "holiday_flags",
     "bias", "mape", "mase", "score", "wape",
-    "SeriesResult", "check_series", "daily_series",
+    "SeriesResult", "check_series", "daily_series", "kpi_metric",
     "findings", "leaderboard_table", "model_name", "plot_by_horizon", "plot_forecast", "plot_leaderboard",
     "LogLevelScaler", "make_windows", "training_origins",
 ]

@@ -126,7 +126,26 @@ class ETS(_Base):
         h = _horizon(x_future, horizon)
         if self.const_ is not None:
             return np.full(h, self.const_)
-        return np.maximum(np.expm1(np.asarray(self.model_.forecast(h), dtype=float)), 0.0)
+        return np.maximum(np.expm1(self._forecast_log1p(h)), 0.0)
+
+    def _forecast_log1p(self, h: int) -> np.ndarray:
+        """The Holt-Winters forecast from the fitted states, by the published equations
+        (Hyndman & Athanasopoulos, FPP3 section 8.3): ``l_T + (φ + … + φ^h)·b_T + s_{T+h-m(k+1)}``.
+
+        statsmodels (<= 0.15.0) forecasts steps that are multiples of the season with the
+        seasonal factor of one cycle earlier instead of the last one (statsmodels issue #9538,
+        fixed by PR #10230, not released yet), so the seasonal forecast is computed here; the
+        test against the equations fails if either side changes.
+        """
+        r = self.model_
+        if r.model.seasonal is None:
+            return np.asarray(r.forecast(h), dtype=float)
+        m = self.season
+        phi = float(r.params["damping_trend"]) if self.damped else 1.0
+        steps = np.arange(1, h + 1)
+        damp = np.cumsum(phi ** steps)
+        season = np.asarray(r.season, dtype=float)[-m:]
+        return float(np.asarray(r.level)[-1]) + damp * float(np.asarray(r.trend)[-1]) + season[(steps - 1) % m]
 
 
 BASELINES = {"seasonal_naive": SeasonalNaive, "moving_average": MovingAverage, "ets": ETS}

@@ -128,7 +128,7 @@ def holiday_flags(dates: Sequence[dt.date] | pd.DatetimeIndex, *, warn: bool = T
                 mk[i] = int(days[i] in extra)
                 src[i] = "holidays"
             how = "the `holidays` package's estimate (no make-up workdays unless it lists them)"
-        except Exception:  # pragma: no cover - holidays is a declared dependency
+        except (ImportError, NotImplementedError, KeyError):  # pragma: no cover - holidays is a declared dependency
             how = "weekends only"
         if warn:
             first, last = days[outside[0]], days[outside[-1]]

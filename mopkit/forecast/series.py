@@ -2,16 +2,22 @@
 
 Targets
 -------
-``orders``  number of orders per day
-``gmv``     money per day (``amount``, net of ``refund_amount`` when ``refunds="net"``)
-``units``   units per day (needs ``order_items.quantity``)
+``orders``     number of orders per day
+``gmv``        GMV per day (``amount``; net of ``refund_amount`` when ``refunds="net"``)
+``net_sales``  net sales per day (``amount - refund_amount``, :mod:`mopkit.data.orders`)
+``units``      units per day (needs ``order_items.quantity``)
 
 Refunds (``refunds=``, from ``notebooks.forecast.refunds`` in the client config)
 -----------------------------------------------------------------------------------
-``net``      (default) fully refunded orders (status ``refunded``) are not demand: they are
-             left out and counted; GMV of the other orders is ``amount - refund_amount``.
-``gross``    every non-cancelled order counts at its paid amount.
+``gross``    (default) every non-cancelled order counts at its paid amount: the one definition
+             of orders and GMV (:mod:`mopkit.data.orders`) the KPI cockpit and the forecast-miss
+             alert use.
+``net``      fully refunded orders (status ``refunded``) are not demand: they are left out and
+             counted; GMV of the other orders is ``amount - refund_amount`` (= net sales).
 ``exclude``  same as ``net`` for counts; GMV uses ``amount`` without subtracting partial refunds.
+
+:func:`kpi_metric` names the KPI a (target, refunds) series equals, if any; the forecast
+writes it in ``forecast.csv`` so the alert compares like with like.
 
 Cancelled orders never count. Days without a single order inside the range are filled with 0
 and flagged ``filled=True`` (a gap is real zero demand only if the shop was open: the report
@@ -24,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.orders import net_order_value
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register, t
 
@@ -32,9 +39,9 @@ register({
     "forecast.note.filled": {"zh": "{n} 天没有订单，按 0 填补", "en": "{n} day(s) without orders filled with 0"},
 })
 
-__all__ = ["TARGETS", "REFUND_MODES", "SeriesResult", "daily_series", "check_series"]
+__all__ = ["TARGETS", "REFUND_MODES", "SeriesResult", "daily_series", "check_series", "kpi_metric"]
 
-TARGETS = ("orders", "gmv", "units")
+TARGETS = ("orders", "gmv", "net_sales", "units")
 REFUND_MODES = ("net", "gross", "exclude")
 
 
@@ -58,6 +65,16 @@ class SeriesResult:
         return int(self.frame["filled"].sum())
 
 
+def kpi_metric(target: str, refunds: str = "gross") -> str | None:
+    """The KPI (:mod:`mopkit.cockpit.kpi`) a daily series of ``target`` under ``refunds`` equals, or
+    None when no KPI has that definition (e.g. orders without the refunded ones)."""
+    if target == "net_sales" or (target == "gmv" and refunds == "net"):
+        return "net_sales"
+    if target in ("orders", "gmv") and refunds == "gross":
+        return target
+    return None
+
+
 def _choice(value: str, valid: tuple[str, ...], what: str) -> str:
     if value not in valid:
         raise DataError(f"unknown {what} {value!r}", column=what, fix=f"use one of {list(valid)}")
@@ -70,7 +87,7 @@ def daily_series(
     *,
     order_items: pd.DataFrame | None = None,
     by: str | None = None,
-    refunds: str = "net",
+    refunds: str = "gross",
     start=None,
     end=None,
     order_id: str = "order_id",
@@ -88,7 +105,7 @@ def daily_series(
     ----------
     orders : canonical orders; required columns ``order_id``, ``order_time``, ``amount``;
         optional ``status`` (default paid), ``refund_amount`` (default 0), ``channel``.
-    target : ``orders`` | ``gmv`` | ``units``.
+    target : ``orders`` | ``gmv`` | ``net_sales`` | ``units``.
     order_items : canonical order lines (``order_id``, ``quantity``, ``unit_price``, ``category``);
         required for ``units`` and for ``by="category"``.
     by : optional split column: ``channel`` (orders) or ``category`` (order_items).
@@ -133,6 +150,8 @@ def daily_series(
     df["date"] = pd.to_datetime(df[order_time]).dt.normalize()
     if target == "gmv":
         df["_v"] = df[amount].astype(float) - (ref if refunds == "net" else 0.0)
+    elif target == "net_sales":
+        df["_v"] = net_order_value(df, amount_col=amount, refund_col=refund_amount)
     else:
         df["_v"] = 1.0
     keys = ["date"] + ([by] if by and by != "category" else [])
@@ -141,7 +160,10 @@ def daily_series(
                             + (["category"] if by == "category" else [])].merge(df[[order_id] + keys], on=order_id)
         if target == "units":
             items["_v"] = items[quantity].astype(float)
-        elif target == "gmv":
+        elif target in ("gmv", "net_sales"):
+            if target == "net_sales":
+                raise DataError("net sales by category cannot be computed: refunds are recorded per order, not per line",
+                                column=refund_amount, fix="forecast gmv by category, or net_sales overall")
             items["_v"] = items[quantity].astype(float) * items[unit_price].astype(float)
         else:  # orders by category: distinct orders containing the category
             items = items.drop_duplicates([order_id, "category"]).assign(_v=1.0)

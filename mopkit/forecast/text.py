@@ -15,10 +15,12 @@ LABELS = {
     },
     "forecast.target.orders": {"zh": "每日订单数", "en": "Daily orders"},
     "forecast.target.gmv": {"zh": "每日成交额", "en": "Daily GMV"},
+    "forecast.target.net_sales": {"zh": "每日净销售额", "en": "Daily net sales"},
     "forecast.target.units": {"zh": "每日销量（件）", "en": "Daily units"},
     "forecast.target.y": {"zh": "每日数值", "en": "Daily value"},
     "forecast.total.orders": {"zh": "订单数", "en": "orders"},
     "forecast.total.gmv": {"zh": "成交额", "en": "GMV"},
+    "forecast.total.net_sales": {"zh": "净销售额", "en": "net sales"},
     "forecast.total.units": {"zh": "销量", "en": "units"},
     "forecast.total.y": {"zh": "数值", "en": "value"},
     "forecast.chart.history": {"zh": "历史", "en": "History"},
@@ -59,8 +61,9 @@ LABELS = {
         "en": "Expected {target} over the next {h} days: about {total:,.0f} in total (daily {level:.0%} range {lo:,.0f}–{hi:,.0f} on average).",
     },
     "forecast.find.coverage": {
-        "zh": "预测区间的名义覆盖率为 {level:.0%}，回测实测覆盖率为 {cov:.0%}。",
-        "en": "The prediction interval's nominal coverage is {level:.0%}; its measured backtest coverage is {cov:.0%}.",
+        "zh": "预测区间的名义覆盖率为 {level:.0%}；在 {folds} 个未用于选择模型的较早回测窗口上实测覆盖率为 {cov:.0%}；区间半宽从第 1 天的 ±{w1:.0%} 到第 {h} 天的 ±{wh:.0%}。",
+        "en": "The prediction interval's nominal coverage is {level:.0%}; measured on {folds} older backtest windows not used "
+              "to choose the model, it covered {cov:.0%}; its half-width goes from ±{w1:.0%} on day 1 to ±{wh:.0%} on day {h}.",
     },
     "forecast.find.festival": {
         "zh": "预测期内有促销节点：{names}，请提前备货。",
@@ -111,7 +114,11 @@ def findings(result, *, lang: str = "zh", currency: str = "CNY") -> list[tuple[s
     out.append((t("forecast.find.total", lang, h=h, target=t(f"forecast.total.{result.target}", lang), total=fc["point"].sum(), level=result.level,
                   lo=fc["lower"].mean(), hi=fc["upper"].mean()), 0.8))
     if np.isfinite(result.coverage):
-        out.append((t("forecast.find.coverage", lang, level=result.level, cov=result.coverage), 0.3))
+        iv = result.interval
+        hw = iv.halfwidths if iv is not None else np.array([np.nan])
+        out.append((t("forecast.find.coverage", lang, level=result.level, cov=result.coverage,
+                      folds=iv.folds if iv is not None else 0, h=len(hw),
+                      w1=float(np.expm1(hw[0])), wh=float(np.expm1(hw[-1]))), 0.3))
     m = result.markers
     if len(m):
         s, e = fc["date"].min(), fc["date"].max()
