@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 #: Tables a notebook needs beyond ``orders``: each entry is a group of alternatives, one of which
 #: must be present; otherwise the notebook is skipped with a note.
-REQUIRES = {"attribution": [("touchpoints", "paths")]}
+REQUIRES = {"attribution": [("touchpoints", "paths")], "budget": [("ad_spend",)]}
 #: Parameters every notebook takes from the runner rather than the config.
 RUNNER_PARAMS = ("run_dir", "language")
 PACKAGES = ("mopkit", "pandas", "numpy", "lifetimes", "torch", "papermill", "nbconvert", "voila", "duckdb", "statsmodels", "weasyprint")

@@ -14,10 +14,13 @@ from .baseline import baseline_design
 from .data import mmm_frame
 from .identify import identification_problems, quality_problems
 from .model import Curves, MarketingMixModel
+from .budget import BudgetResult, budget_analysis, crosscheck, current_daily_spend
+from .findings import findings, localise
 from .optimise import MMMPlan, allocation_bounds, evaluate_split, optimise_allocation, plan_with_curves, scenarios
 from .transforms import geometric_adstock, half_life, hill, hill_derivative, saturation_point
 
 __all__ = [
+    "BudgetResult", "budget_analysis", "crosscheck", "current_daily_spend", "findings", "localise",
     "baseline_design", "mmm_frame", "identification_problems", "quality_problems", "Curves", "MarketingMixModel",
     "MMMPlan", "allocation_bounds", "evaluate_split", "optimise_allocation", "plan_with_curves", "scenarios",
     "geometric_adstock", "half_life", "hill", "hill_derivative", "saturation_point",

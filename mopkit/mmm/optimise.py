@@ -188,7 +188,7 @@ def scenarios(curves: Curves, current: pd.Series, *, scales=(0.8, 1.0, 1.2), max
         v_new = period_days * curves.response(new)
         v_ref = period_days * curves.response(cur * s)
         gain = v_new - today
-        rows.append({"scenario": f"{s:+.0%}" if s != 1 else "0%", "scale": s, "total_spend": float(cur.sum() * s * period_days),
+        rows.append({"scenario": f"{s - 1:+.0%}" if s != 1 else "0%", "scale": s, "total_spend": float(cur.sum() * s * period_days),
                      "value_current_split": float(v_ref[0]), "value_optimised": float(v_new[0]),
                      "gain_vs_today": float(gain[0]), "gain_low": float(np.percentile(gain, q[0])),
                      "gain_high": float(np.percentile(gain, q[1]))})
