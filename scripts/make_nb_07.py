@@ -6,7 +6,7 @@ from nbtools import write_notebook
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run`; empty: a fresh run of the bundled sample client
 language: str = "zh"  # "zh" or "en": language of every heading, table and chart
-target: str = "gmv"  # outcome the spend drives: "gmv" (orders not cancelled) or "orders"
+target: str = "gmv"  # outcome the spend drives: "gmv" (orders not cancelled), "orders", "new_gmv" or "new_customers" (first orders only)
 period_days: int = 30  # the plan money is per this many days
 recent_days: int = 91  # the current split = mean daily spend over the last this many days
 max_shift: float = 0.2  # no channel's spend moves by more than this fraction (of the current split scaled to the total)

@@ -156,7 +156,7 @@ def test_sample_plants_curves_and_plan_beats_current_split(sample):
 
     t = sample.truth["mmm"]
     assert set(t["curves"]) == set(sample.tables["ad_spend"]["channel"])
-    frame = mmm.mmm_frame(sample.tables["orders"], sample.tables["ad_spend"])
+    frame = mmm.mmm_frame(sample.tables["orders"], sample.tables["ad_spend"], target="new_gmv")  # as the sample config
     ad = sample.tables["ad_spend"]
     # every channel has no spend during its two-week pause (and spends on other days)
     for c, start in t["schedule"]["pauses"].items():

@@ -5,10 +5,12 @@ are identifiable: 4-week budget levels, three 10-day pulses a year, daily noise,
 pause of each channel (xiaohongshu in April 2025, the others at other times). New customers (first paid orders) arrive
 with daily expected count
 
-    lambda_d = b0 * (1 + growth * d / D) * mult_d  +  sum_c beta_c * hill(adstock(spend_c)_d, K_c, S_c)
+    lambda_d = mult_d * (b0 * (1 + growth * d / D)  +  sum_c beta_c * hill(adstock(spend_c)_d, K_c, S_c))
 
 (geometric adstock normalised by ``1 - theta``, Hill ``x^S / (x^S + K^S)``; see
-:mod:`mopkit.mmm.transforms`), with ``b0`` set so the expected total is ``n_customers``; the
+:mod:`mopkit.mmm.transforms`; ``mult_d`` is the weekday x festival intensity of
+:mod:`.sample_calendar`, mean 1, so ads work better on busy days and every order keeps the
+planted weekday pattern), with ``b0`` set so the expected total is ``n_customers``; the
 realised first-order days are a multinomial draw. Inside a day the time follows the hourly
 intensity. Repeat purchases after the first stay BG/NBD, so ``truth.json["bgnbd"]`` holds as
 before. First-order GMV per day from channel ``c`` is ``E[amount] * beta_c * hill(...)`` with
@@ -79,7 +81,7 @@ def ad_driven_customers(sched: pd.DataFrame, scale: float = 1.0) -> pd.DataFrame
 def first_purchases(rng: np.random.Generator, n: int, sched: pd.DataFrame, mult: np.ndarray, warp, growth: float):
     """First-purchase times (operational days) of ``n`` buyers and the expected daily counts."""
     D = len(sched)
-    ads = ad_driven_customers(sched, n / REFERENCE_CUSTOMERS).sum(axis=1).to_numpy()
+    ads = ad_driven_customers(sched, n / REFERENCE_CUSTOMERS).sum(axis=1).to_numpy() * np.asarray(mult)
     shape = (1.0 + growth * np.arange(D) / D) * np.asarray(mult)
     b0 = (n - ads.sum()) / shape.sum()
     if b0 <= 0:
@@ -88,7 +90,9 @@ def first_purchases(rng: np.random.Generator, n: int, sched: pd.DataFrame, mult:
     day = rng.choice(D, size=n, p=lam / lam.sum())
     lo, hi = warp.cum[day * 24], warp.cum[(day + 1) * 24]
     u = lo + rng.random(n) * (hi - lo)
-    return u, {"b0": float(b0), "expected_per_day": lam, "ad_share": float(ads.sum() / n)}
+    per_channel = (ad_driven_customers(sched, n / REFERENCE_CUSTOMERS).mul(np.asarray(mult), axis=0)).sum()
+    return u, {"b0": float(b0), "expected_per_day": lam, "ad_share": float(ads.sum() / n),
+               "per_channel": {c: float(v) for c, v in per_channel.items()}}
 
 
 def make_ad_spend(rng, sched: pd.DataFrame, touches: pd.DataFrame, festive: np.ndarray, campaigns, params) -> pd.DataFrame:
@@ -120,13 +124,13 @@ def make_ad_spend(rng, sched: pd.DataFrame, touches: pd.DataFrame, festive: np.n
 def truth(sched: pd.DataFrame, info: dict, expected_amount: float, n_customers: int, recent_days: int = 91) -> dict:
     """The ``mmm`` block of ``truth.json``."""
     scale = n_customers / REFERENCE_CUSTOMERS
-    ads = ad_driven_customers(sched, scale)
     return {
         "curves": {c: {**p, "beta_gmv_per_day": p["beta"] * expected_amount, "half_life_days": float(np.log(0.5) / np.log(p["theta"]))}
                    for c, p in curves(scale).items()},
         "scale": scale,
         "adstock": "geometric, normalised: a_t = (1 - theta) * sum_k theta^k x_{t-k}; K in CNY per day of steady spend",
-        "response": "expected first-order GMV per day from channel c = beta_gmv_per_day * hill(adstock(spend_c), K, S); "
+        "response": "expected first-order GMV per day from channel c = mult_d * beta_gmv_per_day * hill(adstock(spend_c), K, S) "
+                    "(mult_d: calendar.daily_multiplier, mean 1, so the average curve is beta_gmv_per_day * hill); "
                     "beta = new customers per day at saturation; repeat purchases of those customers are extra (BG/NBD)",
         "expected_first_order_value": expected_amount,
         "schedule": {"base_spend_per_day": BASE_SPEND, "level_range_4_weeks": list(LEVEL_RANGE),
@@ -134,7 +138,7 @@ def truth(sched: pd.DataFrame, info: dict, expected_amount: float, n_customers: 
                      "daily_noise_lognormal_sigma": DAILY_NOISE, "festival_push": FESTIVAL_PUSH, "pauses": PAUSES, "pause_days": PAUSE_DAYS},
         "baseline_b0_customers_per_day": info["b0"],
         "ad_driven_share_of_new_customers": info["ad_share"],
-        "expected_ad_driven_customers": {c: float(v) for c, v in ads.sum().items()},
+        "expected_ad_driven_customers": info["per_channel"],
         "recent_daily_spend": {c: float(v) for c, v in sched.iloc[-recent_days:].mean().items()},
         "recent_days": recent_days,
     }

@@ -7,7 +7,9 @@ import pandas as pd
 from ..errors import DataError, InsufficientDataError
 from ..forecast.series import daily_series
 
-TARGETS = ("gmv", "orders")
+#: gmv: every order not cancelled; orders: their count; new_gmv / new_customers: only each
+#: customer's first such order (ads mostly buy new customers; their repeat value is CLV's part).
+TARGETS = ("gmv", "orders", "new_gmv", "new_customers")
 
 
 def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gmv", start=None, end=None,
@@ -15,7 +17,8 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
     """Daily outcome and spend per channel over the days both tables cover.
 
     Required columns: orders ``order_id, order_time, amount`` (optional ``status``,
-    ``refund_amount``; GMV counts every order not cancelled, see :mod:`mopkit.data.orders`);
+    ``refund_amount``; GMV counts every order not cancelled, see :mod:`mopkit.data.orders`;
+    ``customer_id`` for the ``new_*`` targets, see :data:`TARGETS`);
     ad_spend ``date, channel, cost``. Days without a spend row count as zero spend.
 
     Returns DataFrame ``date, y, <channel>...`` (channel names lower-case, sorted); ``attrs``
@@ -34,7 +37,14 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
     if bad.any():
         raise DataError("ad_spend has missing, non-numeric or negative costs", column=cost,
                         examples=ad_spend.loc[bad].head(5).to_dict("records"), fix="costs must be numbers >= 0")
-    s = daily_series(orders, target, refunds="gross", start=start, end=end).frame[["date", "y"]]
+    if target.startswith("new_"):
+        if "customer_id" not in orders.columns:
+            raise DataError(f"target {target!r} needs orders.customer_id", column="customer_id",
+                            fix="map the buyer id column, or use target 'gmv'")
+        kept = orders[orders["status"] != "cancelled"] if "status" in orders.columns else orders
+        orders = kept.sort_values(["order_time", "order_id"], kind="stable").drop_duplicates("customer_id")
+    base = {"gmv": "gmv", "new_gmv": "gmv", "orders": "orders", "new_customers": "orders"}[target]
+    s = daily_series(orders, base, refunds="gross", start=start, end=end).frame[["date", "y"]]
     d = pd.to_datetime(ad_spend[date], errors="coerce").dt.normalize()
     ch = ad_spend[channel].astype(str).str.strip().str.lower()
     wide = c.groupby([d, ch]).sum().unstack(fill_value=0.0)

@@ -119,7 +119,7 @@ class MarketingMixModel:
 
         def resid(z):
             th, lk, S, g, b = self._unpack(z, C, p)
-            r = yn - np.exp(B @ g) - self._H(xn, th, lk, S) @ b
+            r = yn - np.exp(np.clip(B @ g, -30, 30)) - self._H(xn, th, lk, S) @ b
             return np.concatenate([r / sigma, w[1] * (lk - PRIOR_MEAN["log_k"]), w[2] * (S - PRIOR_MEAN["S"]),
                                    w[0] * (th - PRIOR_MEAN["theta"])])
 
@@ -139,7 +139,7 @@ class MarketingMixModel:
                 J[T + c, C + c] = w[1]
                 J[T + C + c, 2 * C + c] = w[2]
                 J[T + 2 * C + c, c] = w[0]
-            J[:T, 3 * C:3 * C + p] = -B * np.exp(B @ g)[:, None]
+            J[:T, 3 * C:3 * C + p] = -B * np.exp(np.clip(B @ g, -30, 30))[:, None]
             J[:T] /= sigma
             return J
 
@@ -166,7 +166,7 @@ class MarketingMixModel:
         for _ in range(max(self.n_starts - 1, 0)):
             starts.append((rng.uniform(0, 0.8 * self.theta_max, C), rng.uniform(-1, 1, C), rng.uniform(0.8, 2.5, C)))
         g, *_ = np.linalg.lstsq(B, np.log(np.maximum(yn, 0.05)), rcond=None)
-        sigma = float(np.std(yn - np.exp(B @ g)))  # baseline-only residuals: an upper bound of the noise
+        sigma = float(np.std(yn - np.exp(np.clip(B @ g, -30, 30))))  # baseline-only residuals: an upper bound of the noise
         best = None
         for th, lk, S in starts:
             sol = self._solve(B, xn, yn, self._start(B, xn, yn, th, lk, S), sigma)
@@ -211,7 +211,7 @@ class MarketingMixModel:
         if h:
             sol = self._fit_arrays(B[:-h], xn[:-h], yn[:-h], rng)
             th, lk, S, g, b = self._unpack(sol.x, C, p)
-            pred = (np.exp(B @ g) + self._H(xn, th, lk, S) @ b)[-h:] * ym
+            pred = (np.exp(np.clip(B @ g, -30, 30)) + self._H(xn, th, lk, S) @ b)[-h:] * ym
             obs = y[-h:]
             self.holdout_.update(r2=float(1 - np.sum((obs - pred) ** 2) / np.sum((obs - obs.mean()) ** 2)),
                                  mape=float(np.mean(np.abs(obs - pred) / np.maximum(np.abs(obs), 1e-9))),
@@ -220,7 +220,7 @@ class MarketingMixModel:
         z = sol.x
         th, lk, S, g, b = self._unpack(z, C, p)
         H = self._H(xn, th, lk, S)
-        fitted = np.exp(B @ g) + H @ b
+        fitted = np.exp(np.clip(B @ g, -30, 30)) + H @ b
         resid = yn - fitted
         self.r2_ = float(1 - np.sum(resid ** 2) / np.sum((yn - yn.mean()) ** 2))
         self.mape_ = float(np.mean(np.abs(resid) / np.maximum(np.abs(yn), 1e-9)))
@@ -246,7 +246,7 @@ class MarketingMixModel:
         self.spend_ = x
         self.y_ = y
         self.fitted_ = fitted * ym
-        self.baseline_ = np.exp(B @ g) * ym
+        self.baseline_ = np.exp(np.clip(B @ g, -30, 30)) * ym
         self.contributions_ = pd.DataFrame(H * b * ym, index=dates, columns=channels)
         return self
 
