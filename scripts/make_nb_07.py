@@ -38,7 +38,8 @@ result = mmm.budget_analysis(frame, performance=performance, attribution_model=a
                              max_shift=max_shift, min_spend=min_spend, bounds=channel_bounds or None,
                              period_days=period_days, recent_days=recent_days, margin=margin, max_mape=max_mape,
                              min_weeks=min_weeks, n_boot=n_boot, seed=seed, holdout_days=holdout_days, lang=ctx.lang)
-display(Markdown(f"### {ctx.t('mmm.nb.h.data')}\\n\\n" + ("\\n".join(f"- {p['text']}" for p in result.problems) or ctx.t('mmm.nb.ok'))))
+display(Markdown(f"### {ctx.t('mmm.nb.h.data')}\\n\\n" + ("\\n".join(f"- {p['text']}" for p in result.problems) or ctx.t('mmm.nb.ok'))
+                 + "".join(f"\\n\\n> {note}" for note in result.notes)))
 '''),
     ("code", '''
 if result.method == "mmm":

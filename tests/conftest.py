@@ -15,6 +15,7 @@ import yaml
 # Parameters that keep the small run fast; they exist in the notebooks' parameters cells.
 FAST_PARAMS = {
     "forecast": {"epochs": 15, "folds": 2, "horizon": 14},
+    "budget": {"n_boot": 10},
 }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InsufficientDataError
+from ..i18n import channel_name, t
 from .identify import identification_problems, quality_problems
 from .model import MarketingMixModel
 from .optimise import evaluate_split, plan_with_curves, scenarios
@@ -81,6 +82,9 @@ def budget_analysis(frame: pd.DataFrame, *, performance: pd.DataFrame | None = N
     chans = [c for c in frame.attrs.get("channels", [c for c in frame.columns if c not in ("date", "y")])
              if frame[c].sum() > 0]
     res = BudgetResult(method="none")
+    idle = [c for c in frame.attrs.get("channels", []) if c not in chans]
+    if idle:
+        res.notes.append(t("mmm.note.nospend", lang, channels=("、" if lang == "zh" else ", ").join(channel_name(c, lang) for c in idle)))
     window_days = len(frame)
     res.problems = identification_problems(frame, chans, min_weeks=min_weeks, lang=lang)
     if not res.problems:

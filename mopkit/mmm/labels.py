@@ -101,6 +101,8 @@ LABELS = {
                        "en": "No attribution results (notebook 03's attribution.csv), so no fallback linear plan either."},
     "mmm.nb.fallback": {"zh": "以下是归因模型的线性预算建议（假设回报不递减，预计增量为上限）。",
                         "en": "Below is the attribution model's linear plan (constant returns assumed; its gain is an upper bound)."},
+    "mmm.note.nospend": {"zh": "以下渠道在分析期内没有花费，不参与模型和预算：{channels}。",
+                         "en": "These channels spent nothing in the window and are left out of the model and plan: {channels}."},
     "mmm.nb.h.findings": {"zh": "要点", "en": "Key points"},
 }
 register(LABELS)

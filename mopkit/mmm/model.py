@@ -308,7 +308,8 @@ class MarketingMixModel:
         q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
         out = []
         for c, ch in enumerate(self.channels_):
-            top = max_multiple * max(self.spend_[:, c].mean(), min(saturation_point(d.K[0, c], d.S[0, c]), 10 * self.spend_[:, c].max()) / max_multiple)
+            sat = min(saturation_point(d.K[0, c], d.S[0, c]), 10 * self.spend_[:, c].max())
+            top = max(max_multiple * self.spend_[:, c].mean(), sat)
             grid = np.linspace(0, top, n_points)
             r = d.channel_response(c, grid)
             lo, hi = np.percentile(r, q, axis=0)

@@ -182,8 +182,13 @@ def scenarios(curves: Curves, current: pd.Series, *, scales=(0.8, 1.0, 1.2), max
     q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
     rows = []
     for s in scales:
-        p = plan_with_curves(curves, current, total_scale=s, max_shift=max_shift, bounds=bounds,
-                             period_days=period_days, level=level, seed=seed)
+        try:
+            p = plan_with_curves(curves, current, total_scale=s, max_shift=max_shift, bounds=bounds,
+                                 period_days=period_days, level=level, seed=seed)
+        except ConfigError:  # the channel bounds cannot hold this total: the scenario is left empty
+            rows.append({"scenario": f"{s - 1:+.0%}" if s != 1 else "0%", "scale": s,
+                         "total_spend": float(cur.sum() * s * period_days)})
+            continue
         new = p.table["proposed_spend"].to_numpy() / period_days
         v_new = period_days * curves.response(new)
         v_ref = period_days * curves.response(cur * s)
