@@ -40,6 +40,7 @@ register(
         "section.forecast": {"zh": "销量预测", "en": "Demand forecast"},
         "section.attribution": {"zh": "多渠道归因与预算", "en": "Channel attribution and budget"},
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
+        "section.budget": {"zh": "智能预算：响应曲线与预算优化", "en": "Smart budget: response curves and optimisation"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},

@@ -2,7 +2,6 @@
 from ..i18n import register
 
 LABELS = {
-    "section.budget": {"zh": "智能预算：响应曲线与预算优化", "en": "Smart budget: response curves and optimisation"},
     "mmm.refuse.weeks": {"zh": "数据只有 {weeks:.0f} 周，至少需要 {need} 周才能估计响应曲线。",
                          "en": "The data cover {weeks:.0f} weeks; response curves need at least {need}."},
     "mmm.refuse.nochannels": {"zh": "没有任何渠道有广告花费。", "en": "No channel has ad spend."},
