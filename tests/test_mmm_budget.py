@@ -1,11 +1,9 @@
 """The budget step: MMM plan or attribution fallback, comparison, cross-check, notebook shape."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pandas as pd
 import pytest
 

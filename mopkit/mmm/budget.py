@@ -46,6 +46,7 @@ class BudgetResult:
     crosscheck: pd.DataFrame | None = None
     current: pd.Series | None = None
     notes: list = field(default_factory=list)
+    target: str = "gmv"
 
 
 def current_daily_spend(frame: pd.DataFrame, channels, recent_days: int = 91) -> pd.Series:
@@ -81,7 +82,7 @@ def budget_analysis(frame: pd.DataFrame, *, performance: pd.DataFrame | None = N
     """
     chans = [c for c in frame.attrs.get("channels", [c for c in frame.columns if c not in ("date", "y")])
              if frame[c].sum() > 0]
-    res = BudgetResult(method="none")
+    res = BudgetResult(method="none", target=frame.attrs.get("target", "gmv"))
     idle = [c for c in frame.attrs.get("channels", []) if c not in chans]
     if idle:
         res.notes.append(t("mmm.note.nospend", lang, channels=("、" if lang == "zh" else ", ").join(channel_name(c, lang) for c in idle)))

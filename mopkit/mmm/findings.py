@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attribution.labels import model_label
 from ..i18n import channel_name, t
 
 
@@ -22,7 +23,8 @@ def findings(result, lang: str = "zh", currency: str = "CNY", attribution_model:
     m, ch, s = result.model, result.channels, result.summary
     h = m.holdout_
     if h.get("days"):
-        out.append((t("mmm.find.fit", lang, r2=m.r2_, days=h["days"], mape=h["mape"]), 0.3))
+        out.append((t("mmm.find.fit", lang, r2=m.r2_, days=h["days"], mape=h["mape"],
+                      outcome=t(f"mmm.target.{result.target}", lang)), 0.3))
     ratio = ch["marginal_roas"] / ch["current_roas"].where(ch["current_roas"] > 0)
     if ratio.notna().any():
         i = int(ratio.idxmin())
@@ -49,7 +51,7 @@ def findings(result, lang: str = "zh", currency: str = "CNY", attribution_model:
     if cc is not None and "gap" in cc:
         k = int(cc["gap"].abs().idxmax())
         out.append((t("mmm.find.crosscheck", lang, channel=channel_name(cc.loc[k, "channel"], lang), mmm=cc.loc[k, "mmm_share"],
-                      attr=cc.loc[k, f"{attribution_model}_share"], model=attribution_model), 0.5))
+                      attr=cc.loc[k, f"{attribution_model}_share"], model=model_label(attribution_model, lang)), 0.5))
     return [(txt, float(np.clip(w, 0, 1))) for txt, w in out]
 
 

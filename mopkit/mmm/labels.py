@@ -32,8 +32,13 @@ LABELS = {
     "mmm.find.refused_fallback": {"zh": "无法可靠估计广告响应曲线：{reasons} 预算建议改用归因模型的线性估算（回报不递减，增量为上限）。",
                                   "en": "The ad response curves cannot be estimated reliably: {reasons} The budget plan falls back "
                                         "to the linear attribution estimate (constant returns; its gain is an upper bound)."},
-    "mmm.find.fit": {"zh": "模型解释了每日成交额波动的 {r2:.0%}；对留出的最后 {days} 天，平均误差 {mape:.0%}。",
-                     "en": "The model explains {r2:.0%} of daily variation; on the held-out last {days} days its mean error is {mape:.0%}."},
+    "mmm.find.fit": {"zh": "模型解释了每日{outcome}波动的 {r2:.0%}；对留出的最后 {days} 天，平均误差 {mape:.0%}。",
+                     "en": "The model explains {r2:.0%} of the daily variation in {outcome}; on the held-out last {days} days "
+                           "its mean error is {mape:.0%}."},
+    "mmm.target.gmv": {"zh": "成交额", "en": "GMV"},
+    "mmm.target.orders": {"zh": "订单数", "en": "orders"},
+    "mmm.target.new_gmv": {"zh": "新客首单成交额", "en": "new customers' first-order GMV"},
+    "mmm.target.new_customers": {"zh": "新客数", "en": "new customers"},
     "mmm.find.saturated": {"zh": "{channel}已接近饱和：当前每天花 {cur}，下一元只带回 {marginal:.2f} 元（平均 ROAS {roas:.2f}）；每天约 {sat} 时达到最大效果的 80%。",
                            "en": "{channel} is close to saturation: at {cur} a day, the next yuan returns {marginal:.2f} "
                                  "(average ROAS {roas:.2f}); 80% of its maximum effect is reached at about {sat} a day."},
