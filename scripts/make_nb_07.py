@@ -8,7 +8,7 @@ run_dir: str = ""  # run folder made by `mopkit run`; empty: a fresh run of the 
 language: str = "zh"  # "zh" or "en": language of every heading, table and chart
 target: str = "gmv"  # outcome the spend drives: "gmv" (orders not cancelled), "orders", "new_gmv" or "new_customers" (first orders only)
 period_days: int = 30  # the plan money is per this many days
-recent_days: int = 91  # the current split = mean daily spend over the last this many days
+recent_days: int = 91  # the current split is the mean daily spend over the last this many days
 max_shift: float = 0.2  # no channel spend moves by more than this fraction (of the current split scaled to the total)
 min_spend: float = 0.0  # attribution fallback: no channel spend drops below this amount
 channel_bounds: dict = {}  # optional spend limits per period: {"douyin": [10000, 30000]}
