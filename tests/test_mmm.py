@@ -177,3 +177,32 @@ def test_sample_plants_curves_and_plan_beats_current_split(sample):
     # and it captures most of what the planted curves allow under the same 20 % cap (measured: 97 %)
     best = mmm.plan_with_curves(truth, pd.Series(dict(zip(m.channels_, cur.to_numpy()))), max_shift=0.2, period_days=30)
     assert 30 * (true_new - true_cur) > 0.5 * best.summary["expected_value_change"] > 0
+
+
+def test_mmm_frame_hand_case_and_errors():
+    from mopkit.errors import DataError
+
+    orders = pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4", "o5"],
+        "customer_id": ["u1", "u1", "u2", "u2", "u3"],
+        "order_time": pd.to_datetime(["2025-01-01 10:00", "2025-01-02 09:00", "2025-01-01 11:00", "2025-01-03 12:00", "2025-01-03 08:00"]),
+        "amount": [100.0, 50.0, 70.0, 30.0, 20.0],
+        "status": ["paid", "paid", "cancelled", "paid", "refunded"],
+    })
+    ad = pd.DataFrame({"date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-03", "2025-01-04"]),
+                       "channel": ["Douyin", "douyin", "tmall", "tmall"], "cost": [10.0, 5.0, 8.0, 1.0]})
+    f = mmm.mmm_frame(orders, ad)
+    # GMV counts every order not cancelled (refunded stays): 1 Jan 100; 2 Jan 50; 3 Jan 30 + 20
+    assert f["y"].tolist() == [100.0, 50.0, 50.0] and f.attrs["channels"] == ["douyin", "tmall"]
+    assert f["douyin"].tolist() == [15.0, 0.0, 0.0] and f["tmall"].tolist() == [0.0, 0.0, 8.0]
+    assert f.attrs["dropped"]["spend rows outside the order days"] == 1
+    # first counted order per customer: u1 on 1 Jan (100), u2's first is cancelled -> 3 Jan (30), u3 3 Jan (20)
+    n = mmm.mmm_frame(orders, ad, target="new_gmv")
+    assert n["y"].tolist() == [100.0, 0.0, 50.0]
+    assert mmm.mmm_frame(orders, ad, target="new_customers")["y"].tolist() == [1.0, 0.0, 2.0]
+    with pytest.raises(DataError, match="lacks columns"):
+        mmm.mmm_frame(orders, ad.drop(columns="cost"))
+    with pytest.raises(DataError, match="negative"):
+        mmm.mmm_frame(orders, ad.assign(cost=[1.0, -1.0, 2.0, 3.0]))
+    with pytest.raises(DataError, match="unknown MMM target"):
+        mmm.mmm_frame(orders, ad, target="profit")
