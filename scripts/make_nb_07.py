@@ -7,6 +7,7 @@ PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run`; empty: a fresh run of the bundled sample client
 language: str = "zh"  # "zh" or "en": language of every heading, table and chart
 target: str = "gmv"  # outcome the spend drives: "gmv" (orders not cancelled), "orders", "new_gmv" or "new_customers" (first orders only)
+media: str = "additive"  # how ads combine with the baseline: "additive" or "multiplicative" (ads scale with weekday, festivals, growth)
 period_days: int = 30  # the plan money is per this many days
 recent_days: int = 91  # the current split is the mean daily spend over the last this many days
 max_shift: float = 0.2  # no channel spend moves by more than this fraction (of the current split scaled to the total)
@@ -37,7 +38,7 @@ performance = pd.read_csv(attribution_csv) if attribution_csv.exists() else None
 result = mmm.budget_analysis(frame, performance=performance, attribution_model=attribution_model, roas_target=roas_target,
                              max_shift=max_shift, min_spend=min_spend, bounds=channel_bounds or None,
                              period_days=period_days, recent_days=recent_days, margin=margin, max_mape=max_mape,
-                             min_weeks=min_weeks, n_boot=n_boot, seed=seed, holdout_days=holdout_days, lang=ctx.lang)
+                             min_weeks=min_weeks, n_boot=n_boot, seed=seed, holdout_days=holdout_days, media=media, lang=ctx.lang)
 display(Markdown(f"### {ctx.t('mmm.nb.h.data')}\\n\\n" + ("\\n".join(f"- {p['text']}" for p in result.problems) or ctx.t('mmm.nb.ok'))
                  + "".join(f"\\n\\n> {note}" for note in result.notes)))
 '''),

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mopkit import mmm
-from mopkit.errors import ConfigError, InsufficientDataError
+from mopkit.errors import ConfigError, InsufficientDataError, UnknownNameError
 
 
 def test_adstock_hand_computed():
@@ -165,7 +165,7 @@ def test_sample_plants_curves_and_plan_beats_current_split(sample):
         assert (frame.loc[inside, c] == 0).all() and (frame.loc[~inside, c] > 0).mean() > 0.95, c
     assert set(ad["channel"]) == set(t["curves"])
     assert mmm.identification_problems(frame, frame.attrs["channels"]) == []
-    m = mmm.MarketingMixModel(n_boot=10, seed=0).fit(frame)
+    m = mmm.MarketingMixModel(n_boot=10, seed=0, media="multiplicative").fit(frame)  # as the sample config
     cur = frame[list(m.channels_)].iloc[-91:].mean()
     plan = mmm.plan_with_curves(m.curves(), cur, max_shift=0.2, period_days=30)
     truth = true_curves(t)
@@ -174,7 +174,7 @@ def test_sample_plants_curves_and_plan_beats_current_split(sample):
     true_new = truth.response(np.r_[[new[order.index(i)] for i in range(len(order))]])[0]
     true_cur = truth.response(np.r_[[cur.iloc[order.index(i)] for i in range(len(order))]])[0]
     assert true_new > true_cur  # the optimised plan beats today's split on the planted curves
-    # and it captures most of what the planted curves allow under the same 20 % cap (measured: 97 %)
+    # and it captures most of what the planted curves allow under the same 20 % cap (measured: 87 %)
     best = mmm.plan_with_curves(truth, pd.Series(dict(zip(m.channels_, cur.to_numpy()))), max_shift=0.2, period_days=30)
     assert 30 * (true_new - true_cur) > 0.5 * best.summary["expected_value_change"] > 0
 
@@ -206,3 +206,27 @@ def test_mmm_frame_hand_case_and_errors():
         mmm.mmm_frame(orders, ad.assign(cost=[1.0, -1.0, 2.0, 3.0]))
     with pytest.raises(DataError, match="unknown MMM target"):
         mmm.mmm_frame(orders, ad, target="profit")
+
+
+def test_multiplicative_media_recovers_planted_curves():
+    # y = base_t * (1 + sum_c b_c h_c): ads work in proportion to the day's baseline (weekday,
+    # season, growth). Planted b = [0.3, 0.2, 0.4], noise sd 200; same tolerances as the additive case.
+    frame, _ = _synthetic(noise=1.0)
+    X = frame[["a", "b", "c"]].to_numpy()
+    rng = np.random.default_rng(7)
+    doy = frame["date"].dt.day_of_year.to_numpy()
+    T = len(frame)
+    base = 10000 * (1 + 0.3 * np.arange(T) / T) * (1 + 0.15 * np.sin(2 * np.pi * doy / 365.25))
+    b = np.array([0.3, 0.2, 0.4])
+    H = np.column_stack([mmm.hill(mmm.geometric_adstock(X[:, c], TRUTH["theta"][c]), TRUTH["K"][c], TRUTH["S"][c]) for c in range(3)])
+    contrib = base[:, None] * H * b
+    frame["y"] = base + contrib.sum(axis=1) + rng.normal(0, 200, T)
+    m = mmm.MarketingMixModel(n_boot=4, seed=0, media="multiplicative").fit(frame, ["a", "b", "c"])
+    assert m.theta_ == pytest.approx(TRUTH["theta"], abs=0.1)
+    assert m.K_ == pytest.approx(TRUTH["K"], rel=0.25)
+    assert m.contributions_.sum().to_numpy() == pytest.approx(contrib.sum(axis=0), rel=0.15)
+    # curves are stated at the mean baseline of the last 365 days
+    assert m.beta_ == pytest.approx(b * base[-365:].mean(), rel=0.25)
+    assert m.contribution_draws()[0] == pytest.approx(m.contributions_.sum().to_numpy(), rel=1e-9)
+    with pytest.raises(UnknownNameError):
+        mmm.MarketingMixModel(media="log").fit(frame, ["a", "b", "c"])

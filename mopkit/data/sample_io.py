@@ -181,7 +181,7 @@ notebooks:
   forecast: {{target: orders, horizon: 14, folds: 3, seed: 0}}
   attribution: {{lookback_days: 30, markov_order: 1, roas_target: 5.0, max_shift: 0.2}}
   dashboard: {{roas_target: 5.0, ctr_drop_pct: 20.0}}
-  budget: {{target: new_gmv, period_days: 30, max_shift: 0.2, roas_target: 5.0, attribution_model: markov, n_boot: 40, seed: 0}}
+  budget: {{target: new_gmv, media: multiplicative, period_days: 30, max_shift: 0.2, roas_target: 5.0, attribution_model: markov, n_boot: 40, seed: 0}}
 """
 
 

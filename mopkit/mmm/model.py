@@ -20,6 +20,7 @@ from scipy.optimize import least_squares
 from threadpoolctl import threadpool_limits
 
 from ..errors import InsufficientDataError, NotFittedError
+from ..registry import lookup
 from .baseline import baseline_design
 from .data import check_frame
 from .identify import identification_problems
@@ -67,6 +68,10 @@ PRIOR_MEAN = {"theta": 0.3, "log_k": 0.0, "S": 1.5}
 PRIOR_SD = {"theta": 0.25, "log_k": 1.0, "S": 0.75}
 
 
+#: How media effects combine with the baseline.
+MEDIA = {"additive": "baseline + sum_c beta_c h_c", "multiplicative": "baseline * (1 + sum_c beta_c h_c)"}
+
+
 class MarketingMixModel:
     """Adstock + Hill marketing-mix model (scikit-learn style: ``fit`` returns self).
 
@@ -82,12 +87,17 @@ class MarketingMixModel:
     n_starts : optimiser starts (the first is fixed, the rest seeded random).
     seed : randomness of starts and bootstrap.
     check : refuse to fit when :func:`identification_problems` finds any.
+    media : ``additive`` (``baseline + sum beta h``, as Robyn) or ``multiplicative``
+        (``baseline * (1 + sum beta h)``: ads work in proportion to the day's baseline — weekday,
+        festivals, growth); see :data:`MEDIA`.
+    level_days : multiplicative media: the response curves are stated at the mean baseline of
+        the last this many days (a year: a season-neutral level).
     """
 
     def __init__(self, *, theta_max: float = 0.9, k_bounds=(0.1, 10.0), s_bounds=(0.5, 3.5),
                  regularisation: float = 1.0, yearly_order: int = 3, holdout_days: int = 56,
                  n_boot: int = 40, block_days: int = 14, n_starts: int = 4, seed: int = 0,
-                 promotions=None, check: bool = True):
+                 promotions=None, check: bool = True, media: str = "additive", level_days: int = 365):
         self.theta_max = theta_max
         self.k_bounds = k_bounds
         self.s_bounds = s_bounds
@@ -100,6 +110,8 @@ class MarketingMixModel:
         self.seed = seed
         self.promotions = promotions
         self.check = check
+        self.media = media
+        self.level_days = level_days
 
     # ---- core least squares -----------------------------------------------------------------
     def _unpack(self, z, C, p):
@@ -119,13 +131,15 @@ class MarketingMixModel:
 
         def resid(z):
             th, lk, S, g, b = self._unpack(z, C, p)
-            r = yn - np.exp(np.clip(B @ g, -30, 30)) - self._H(xn, th, lk, S) @ b
+            r = yn - self._predict(B, self._H(xn, th, lk, S), g, b)[0]
             return np.concatenate([r / sigma, w[1] * (lk - PRIOR_MEAN["log_k"]), w[2] * (S - PRIOR_MEAN["S"]),
                                    w[0] * (th - PRIOR_MEAN["theta"])])
 
         def jac(z):
             th, lk, S, g, b = self._unpack(z, C, p)
             J = np.zeros((T + 3 * C, z.size))
+            fit, base = self._predict(B, self._H(xn, th, lk, S), g, b)
+            mm = base if self.media == "multiplicative" else np.ones(T)  # d fitted / d media term
             for c in range(C):
                 a = geometric_adstock(xn[:, c], th[c])
                 K = np.exp(lk[c])
@@ -134,12 +148,12 @@ class MarketingMixModel:
                 dth = (hill(geometric_adstock(xn[:, c], th2), K, S[c]) - h0) / (th2 - th[c])
                 dk = (hill(a, np.exp(lk[c] + eps), S[c]) - h0) / eps
                 ds = (hill(a, K, S[c] + eps) - h0) / eps
-                J[:T, c], J[:T, C + c], J[:T, 2 * C + c] = -b[c] * dth, -b[c] * dk, -b[c] * ds
-                J[:T, 3 * C + p + c] = -h0
+                J[:T, c], J[:T, C + c], J[:T, 2 * C + c] = -b[c] * mm * dth, -b[c] * mm * dk, -b[c] * mm * ds
+                J[:T, 3 * C + p + c] = -mm * h0
                 J[T + c, C + c] = w[1]
                 J[T + C + c, 2 * C + c] = w[2]
                 J[T + 2 * C + c, c] = w[0]
-            J[:T, 3 * C:3 * C + p] = -B * np.exp(np.clip(B @ g, -30, 30))[:, None]
+            J[:T, 3 * C:3 * C + p] = -B * (fit if self.media == "multiplicative" else base)[:, None]
             J[:T] /= sigma
             return J
 
@@ -151,13 +165,29 @@ class MarketingMixModel:
         return least_squares(resid, z0, jac=jac, bounds=(lo, hi), method="trf", x_scale="jac",
                              max_nfev=max_nfev)
 
+    def _predict(self, B, H, g, b):
+        """Fitted outcome and baseline (both scaled to the outcome's mean)."""
+        base = np.exp(np.clip(B @ g, -30, 30))
+        media = H @ b
+        return (base * (1.0 + media) if self.media == "multiplicative" else base + media), base
+
+    def _level(self, B, g) -> float:
+        """Outcome units of one unit of ``beta``: 1 (additive) or the mean baseline of the last
+        ``level_days`` days (multiplicative: media effects scale with the baseline)."""
+        if self.media != "multiplicative":
+            return 1.0
+        return float(np.exp(np.clip(B[-self.level_days:] @ g, -30, 30)).mean())
+
     def _start(self, B, xn, yn, th, lk, S):
         H = self._H(xn, th, lk, S)
         A = np.hstack([B, H])
         coef, *_ = np.linalg.lstsq(A, yn, rcond=None)  # additive start, then a log baseline of the same level
         p = B.shape[1]
         b = np.clip(coef[p:], 1e-3, None)
-        g, *_ = np.linalg.lstsq(B, np.log(np.maximum(yn - H @ b, 0.05 * yn.mean())), rcond=None)
+        rest = np.maximum(yn - H @ b, 0.05 * yn.mean())
+        g, *_ = np.linalg.lstsq(B, np.log(rest), rcond=None)
+        if self.media == "multiplicative":
+            b = b / rest.mean()
         return np.concatenate([th, lk, S, g, b])
 
     def _fit_arrays(self, B, xn, yn, rng):
@@ -189,6 +219,7 @@ class MarketingMixModel:
             return self._fit(frame, channels)
 
     def _fit(self, frame, channels):
+        lookup(MEDIA, self.media, what="media form")
         channels = list(channels if channels is not None else frame.attrs.get("channels", [c for c in frame.columns if c not in ("date", "y")]))
         x = check_frame(frame, channels)
         if self.check:
@@ -211,7 +242,7 @@ class MarketingMixModel:
         if h:
             sol = self._fit_arrays(B[:-h], xn[:-h], yn[:-h], rng)
             th, lk, S, g, b = self._unpack(sol.x, C, p)
-            pred = (np.exp(np.clip(B @ g, -30, 30)) + self._H(xn, th, lk, S) @ b)[-h:] * ym
+            pred = self._predict(B, self._H(xn, th, lk, S), g, b)[0][-h:] * ym
             obs = y[-h:]
             self.holdout_.update(r2=float(1 - np.sum((obs - pred) ** 2) / np.sum((obs - obs.mean()) ** 2)),
                                  mape=float(np.mean(np.abs(obs - pred) / np.maximum(np.abs(obs), 1e-9))),
@@ -220,7 +251,7 @@ class MarketingMixModel:
         z = sol.x
         th, lk, S, g, b = self._unpack(z, C, p)
         H = self._H(xn, th, lk, S)
-        fitted = np.exp(np.clip(B @ g, -30, 30)) + H @ b
+        fitted, base = self._predict(B, H, g, b)
         resid = yn - fitted
         self.r2_ = float(1 - np.sum(resid ** 2) / np.sum((yn - yn.mean()) ** 2))
         self.mape_ = float(np.mean(np.abs(resid) / np.maximum(np.abs(yn), 1e-9)))
@@ -240,14 +271,21 @@ class MarketingMixModel:
         self.scale_ = {"y_mean": ym, "spend_mean": dict(zip(channels, map(float, xm)))}
         self.theta_, self.S_ = th, S
         self.K_ = np.exp(lk) * xm
-        self.beta_ = b * ym
-        self.draws_ = Curves(self.channels_, Z[:, :C], np.exp(Z[:, C:2 * C]) * xm, Z[:, 2 * C:3 * C], Z[:, 3 * C + p:] * ym)
+        level = np.array([self._level(B, Z[i, 3 * C:3 * C + p]) for i in range(len(Z))])  # [D]
+        if self.media == "multiplicative":  # [D, T] day weight of beta: the baseline relative to its recent level
+            self._unit = np.exp(np.clip(Z[:, 3 * C:3 * C + p] @ B.T, -30, 30)) / level[:, None]
+        else:
+            self._unit = np.ones((len(Z), T))
+        self.beta_ = b * ym * level[0]
+        self.draws_ = Curves(self.channels_, Z[:, :C], np.exp(Z[:, C:2 * C]) * xm, Z[:, 2 * C:3 * C],
+                             Z[:, 3 * C + p:] * ym * level[:, None])
         self.dates_ = dates
         self.spend_ = x
         self.y_ = y
         self.fitted_ = fitted * ym
-        self.baseline_ = np.exp(np.clip(B @ g, -30, 30)) * ym
-        self.contributions_ = pd.DataFrame(H * b * ym, index=dates, columns=channels)
+        self.baseline_ = base * ym
+        self.contributions_ = pd.DataFrame(H * b * (base if self.media == "multiplicative" else np.ones(T))[:, None] * ym,
+                                           index=dates, columns=channels)
         return self
 
     def _check_fitted(self):
@@ -266,7 +304,8 @@ class MarketingMixModel:
         out = np.empty_like(d.beta)
         for i in range(len(d.beta)):
             for c in range(len(self.channels_)):
-                out[i, c] = d.beta[i, c] * hill(geometric_adstock(self.spend_[:, c], d.theta[i, c]), d.K[i, c], d.S[i, c]).sum()
+                h = hill(geometric_adstock(self.spend_[:, c], d.theta[i, c]), d.K[i, c], d.S[i, c])
+                out[i, c] = d.beta[i, c] * (self._unit[i] * h).sum()
         return out
 
     def channel_table(self, current_spend, *, level: float = 0.9) -> pd.DataFrame:
@@ -330,7 +369,7 @@ class MarketingMixModel:
         self._check_fitted()
         return {
             "model": "adstock (geometric, normalised) + Hill saturation, scipy least_squares (trf), block bootstrap",
-            "settings": {"theta_max": self.theta_max, "k_bounds_x_mean_spend": list(self.k_bounds),
+            "settings": {"media": self.media, "level_days": self.level_days, "theta_max": self.theta_max, "k_bounds_x_mean_spend": list(self.k_bounds),
                          "s_bounds": list(self.s_bounds), "regularisation": self.regularisation,
                          "yearly_order": self.yearly_order, "n_boot": self.n_boot, "block_days": self.block_days,
                          "n_starts": self.n_starts, "seed": self.seed},
