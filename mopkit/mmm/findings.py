@@ -11,7 +11,7 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
 
-def findings(result, lang: str = "zh", currency: str = "CNY", attribution_model: str = "markov") -> list[tuple[str, float]]:
+def findings(result, *, lang: str = "zh", currency: str = "CNY", attribution_model: str = "markov") -> list[tuple[str, float]]:
     """``[(text, weight)]`` from a :class:`~mopkit.mmm.budget.BudgetResult` (weights in 0..1)."""
     out = []
     if result.method != "mmm":
