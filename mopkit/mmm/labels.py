@@ -103,7 +103,9 @@ LABELS = {
     "mmm.nb.h.curves": {"zh": "响应曲线", "en": "Response curves"},
     "mmm.nb.h.contrib": {"zh": "贡献随时间变化", "en": "Contributions over time"},
     "mmm.nb.h.plan": {"zh": "预算建议", "en": "Budget plan"},
-    "mmm.nb.plan_note": {"zh": "每个渠道最多调整 {max_shift:.0%}；金额按每 {days} 天计。", "en": "No channel moves by more than {max_shift:.0%}; money per {days} days."},
+    "mmm.nb.plan_note": {"zh": "每个渠道最多调整 {max_shift:.0%}；金额按每 {days} 天计。区间只反映数据的随机波动，不包括模型本身设定的误差：建议分步调整并复查效果。",
+                         "en": "No channel moves by more than {max_shift:.0%}; money per {days} days. Intervals reflect random "
+                               "variation in the data, not errors in the model itself: move in steps and check the results."},
     "mmm.nb.h.scenarios": {"zh": "总预算情景：不变、减少 20%、增加 20%", "en": "Total budget scenarios: same, −20 %, +20 %"},
     "mmm.nb.h.compare": {"zh": "与当前比例和归因线性方案比较", "en": "Against today's split and the linear attribution plan"},
     "mmm.nb.h.cross": {"zh": "交叉核对：模型贡献与归因份额", "en": "Cross-check: model contributions vs attribution shares"},
