@@ -49,6 +49,7 @@ register(
         "section.attribution": {"zh": "多渠道归因与预算", "en": "Channel attribution and budget"},
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
         "section.business_case": {"zh": "投资回报测算", "en": "Business case"},
+        "section.budget": {"zh": "智能预算：响应曲线与预算优化", "en": "Smart budget: response curves and optimisation"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},

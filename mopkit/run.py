@@ -28,7 +28,7 @@ from .prepare import prepare_run, sample_config_path  # noqa: F401  (re-exported
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 #: Tables a notebook needs beyond ``orders``: each entry is a group of alternatives, one of which
 #: must be present; otherwise the notebook is skipped with a note.
-REQUIRES = {"attribution": [("touchpoints", "paths")]}
+REQUIRES = {"attribution": [("touchpoints", "paths")], "budget": [("ad_spend",)]}
 #: Parameters every notebook takes from the runner rather than the config.
 RUNNER_PARAMS = ("run_dir", "lang")
 

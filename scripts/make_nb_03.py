@@ -88,7 +88,7 @@ if spend.sum() > 0:
         display(ctx.note_fallback(fallback, section="attribution"))
     plan = A.plan_budget(performance, model=chosen, roas_target=roas_target, max_shift=max_shift,
                          min_spend=min_spend, lang=ctx.lang)
-    ctx.write_csv(plan.table, "budget_plan.csv")
+    ctx.write_csv(plan.table, "attribution_budget_plan.csv")  # the run's budget_plan.csv comes from 07_budget
     display(A.localise(plan.table, ctx.lang))
     A.plot_budget_plan(plan, lang=ctx.lang)
     display(Markdown(f"**{ctx.t('attr.nb.h.assumptions')}**\\n\\n" + "\\n".join(f"- {a}" for a in plan.assumptions)))

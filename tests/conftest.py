@@ -24,6 +24,7 @@ def salted(config_text: str) -> str:
 # Parameters that keep the small run fast; they exist in the notebooks' parameters cells.
 FAST_PARAMS = {
     "forecast": {"epochs": 15, "folds": 2, "horizon": 14},
+    "budget": {"n_boot": 10},
 }
 
 

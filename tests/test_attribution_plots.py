@@ -74,4 +74,4 @@ def test_notebook_is_parameterised_thin_and_stored_clean():
         assert not c.get("outputs") and c.get("execution_count") is None
         assert "def " not in c.source and "class " not in c.source
     body = "\n".join(c.source for c in code[1:])
-    assert '"attribution.csv"' in body and '"budget_plan.csv"' in body and "add_finding" in body
+    assert '"attribution.csv"' in body and '"attribution_budget_plan.csv"' in body and "add_finding" in body

@@ -7,15 +7,16 @@ import subprocess
 import pandas as pd
 import pytest
 
+from conftest import salted
 from mopkit.run import NOTEBOOKS_DIR, run_client
 
 
 def test_notebook_08_runs_without_other_outputs_and_says_what_is_missing(tmp_path):
     (tmp_path / "o.csv").write_text("order_id,customer_id,order_time,amount\nA1,U1,2024-01-01,5\nA2,U1,2024-01-03,7\n",
                                     encoding="utf-8")
-    (tmp_path / "client.yaml").write_text(
+    (tmp_path / "client.yaml").write_text(salted(
         "client: {name: 小店, slug: tiny}\nlanguage: en\ndata:\n  orders: {path: o.csv}\n"
-        "notebooks:\n  business_case: {consulting_fee: 5000, tools_per_month: 100, horizon_months: 6}\n", encoding="utf-8")
+        "notebooks:\n  business_case: {consulting_fee: 5000, tools_per_month: 100, horizon_months: 6}\n"), encoding="utf-8")
     res = run_client(tmp_path / "client.yaml", tmp_path / "runs", notebooks=[NOTEBOOKS_DIR / "08_business_case.ipynb"],
                      report=False, progress=None)
     assert res.ok, res.summary()

@@ -93,7 +93,7 @@ BUDGET_FALLBACK_ORDER = ("markov", "shapley", "linear", "position_based", "time_
                          "last_non_direct", "last_touch", "first_touch")
 
 
-def choose_budget_model(credits: pd.DataFrame, wanted: str, lang: str = "en") -> tuple[str, Fallback | None]:
+def choose_budget_model(credits: pd.DataFrame, wanted: str, lang: str = "zh") -> tuple[str, Fallback | None]:
     """The attribution model the budget plan uses: ``wanted`` when it was run, else the first of
     :data:`BUDGET_FALLBACK_ORDER` that was, with a :class:`~mopkit.fallbacks.Fallback` saying
     why (``credits.attrs["skipped"]`` holds the reason a model refused the data).

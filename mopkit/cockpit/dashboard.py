@@ -124,6 +124,8 @@ def run_outputs_summary(outputs_dir: str | Path | None, lang: str) -> list[tuple
     if fc is not None:
         fc = fc.head(14)
     att, bud = read("attribution.csv"), read("budget_plan.csv")
+    if bud is None:  # 07_budget writes the run's plan after this notebook; until then 03's linear plan
+        bud = read("attribution_budget_plan.csv")
     return [(t("dash.outputs.segments", lang), seg), (t("dash.outputs.forecast", lang), fc),
             (t("dash.outputs.attribution", lang), None if att is None else att.head(20)),
             (t("dash.outputs.budget", lang), None if bud is None else bud.head(20))]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import sample_calendar as cal
 from . import sample_journeys as jr
+from . import sample_mmm as mmm_sample
 from . import sample_people as people
 from . import sample_products as prod
 
@@ -53,11 +54,15 @@ def _customer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([f"U{x:08d}" for x in nums], dtype=object)
 
 
-def _simulate_bgnbd(rng, n, total, growth):
-    """First purchase (operational days) and repeat purchases per customer; returns (cust, u)."""
+def _simulate_bgnbd(rng, n, total, growth, first=None):
+    """First purchase (operational days) and repeat purchases per customer; returns (cust, u).
+
+    ``first``: given first-purchase times (the ad-driven acquisition of :mod:`.sample_mmm`);
+    else a linear density in operational time."""
     v = rng.random(n)
-    x = (-1.0 + np.sqrt(1.0 + 2.0 * growth * (1.0 + growth / 2.0) * v)) / growth  # linear density
-    first = x * total
+    if first is None:
+        x = (-1.0 + np.sqrt(1.0 + 2.0 * growth * (1.0 + growth / 2.0) * v)) / growth  # linear density
+        first = x * total
     lam = rng.gamma(BGNBD["r"], 1.0 / BGNBD["alpha"], n)
     p = rng.beta(BGNBD["a"], BGNBD["b"], n)
     cust, times = [np.arange(n)], [first]
@@ -92,7 +97,7 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     ``touchpoints``, ``ad_spend``, ``events``) and ``truth`` (JSON-serialisable planted parameters).
     """
     start, end = str(pd.Timestamp(start).date()), str(pd.Timestamp(end).date())
-    r_cust, r_buy, r_amt, r_extra, r_items, r_path, r_touch, r_ad, r_ev, r_people = _rngs(seed, 10)
+    r_cust, r_buy, r_amt, r_extra, r_items, r_path, r_touch, r_ad, r_ev, r_people, r_mmm = _rngs(seed, 11)
     days, mult, cal_info = cal.daily_multipliers(start, end)
     D = len(days)
     warp = cal.TimeWarp(mult)
@@ -100,7 +105,10 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     end_s = D * 86400 - 1  # last second of the window, in seconds since start
 
     # --- paid orders: BG/NBD in operational time, Gamma-Gamma amounts ------------------------
-    ci, u, lam, pdrop = _simulate_bgnbd(r_buy, n_customers, warp.total, ACQUISITION_GROWTH)
+    fest_mask = np.isin(days, _festive_days(days, cal_info))
+    sched = mmm_sample.spend_schedule(r_mmm, days, fest_mask, n_customers / mmm_sample.REFERENCE_CUSTOMERS)  # ad spend drives first purchases
+    first_u, acq = mmm_sample.first_purchases(r_mmm, n_customers, sched, mult, warp, ACQUISITION_GROWTH)
+    ci, u, lam, pdrop = _simulate_bgnbd(r_buy, n_customers, warp.total, ACQUISITION_GROWTH, first=first_u)
     nu = r_amt.gamma(GAMMA_GAMMA["q"], 1.0 / GAMMA_GAMMA["gamma"], n_customers)
     amount = np.maximum(np.round(r_amt.gamma(GAMMA_GAMMA["p"], 1.0 / nu[ci]), 2), 0.01)
     secs = np.minimum(np.floor(warp.to_calendar(u) * 86400).astype("int64"), end_s)
@@ -181,8 +189,7 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
         "campaign": jr.draw_campaigns(r_touch, touch_ch, festive),
         "interaction": jr.draw_interactions(r_touch, touch_ch),
     }).sort_values(["touch_time", "customer_id"], kind="stable").reset_index(drop=True)
-    fest_mask = np.isin(days, _festive_days(days, cal_info))
-    ad = jr.make_ad_spend(r_ad, touches, days, fest_mask)
+    ad = mmm_sample.make_ad_spend(r_ad, sched, touches, fest_mask, jr.CAMPAIGNS, jr.AD_PARAMS)
 
     # --- events, customers ----------------------------------------------------------------------
     events = _make_events(r_ev, o, items, null_owner[n_bn:], s0[n_bn:], span[n_bn:], t0)
@@ -207,7 +214,8 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     from .sample_truth import build_truth  # local: keeps this module short
     truth = build_truth(anomalies=anomalies, seed=seed, n_customers=n_customers, start=start, end=end, tables=tables,
                         mult=mult, days=days, cal_info=cal_info, n_tracked=n_tracked,
-                        n_null=n_null, n_buyer_null=n_bn, lam=lam, pdrop=pdrop, nu=nu)
+                        n_null=n_null, n_buyer_null=n_bn, lam=lam, pdrop=pdrop, nu=nu,
+                        mmm=mmm_sample.truth(sched, acq, GAMMA_GAMMA["p"] * GAMMA_GAMMA["gamma"] / (GAMMA_GAMMA["q"] - 1), n_customers))
     return SampleMerchant(tables=tables, truth=truth)
 
 

@@ -188,6 +188,7 @@ notebooks:
   attribution: {{lookback_days: 30, markov_order: 1, roas_target: 5.0, max_shift: 0.2}}
   dashboard: {{roas_target: 5.0, ctr_drop_pct: 20.0}}
   business_case: {{consulting_fee: 30000, tools_per_month: 800, coupon_cost_per_redemption: 15, staff_hours_per_month: 20, staff_hourly_rate: 80, gross_margin: 0.6, discount_rate: 0.1, horizon_months: 12, ramp_up_months: 3}}
+  budget: {{target: new_gmv, media: multiplicative, period_days: 30, max_shift: 0.2, roas_target: 5.0, attribution_model: markov, n_boot: 40, seed: 0}}
 """
 
 

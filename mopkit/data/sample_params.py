@@ -2,7 +2,7 @@
 the truth it records (:mod:`mopkit.data.sample_truth`), so neither imports the other."""
 from __future__ import annotations
 
-VERSION = 1
+VERSION = 2  # 2: ad spend drives first purchases (sample_mmm)
 #: BG/NBD parameters (time unit: days of operational time).
 BGNBD = {"r": 0.4, "alpha": 80.0, "a": 0.9, "b": 4.0}
 #: Gamma-Gamma parameters (CNY).

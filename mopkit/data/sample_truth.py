@@ -22,7 +22,7 @@ def _f(x):
 
 
 def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, n_tracked, n_null,
-                n_buyer_null, lam, pdrop, nu, anomalies=()) -> dict:
+                n_buyer_null, lam, pdrop, nu, anomalies=(), mmm=None) -> dict:
     """Assemble the truth dict from the generator's constants and a few realised counts."""
     from . import sample_params as s
 
@@ -42,8 +42,10 @@ def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, 
                         "the daily x hourly intensity (mean 1), so a calendar-day fit recovers the parameters only "
                         "approximately (see data_samples/sample_merchant/README.md for observed fits)",
             "individual_means": {"lambda_per_day": float(np.mean(lam)), "dropout_p": float(np.mean(pdrop))},
-            "acquisition": f"first purchase times have a linear density in operational time rising by "
-                           f"{int(s.ACQUISITION_GROWTH * 100)}% from start to end",
+            "acquisition": f"first purchase days: expected count = baseline rising linearly by "
+                           f"{int(s.ACQUISITION_GROWTH * 100)}% over the window x daily intensity, plus the ad-driven "
+                           f"customers of truth['mmm'] (adstock + Hill of each channel's spend); within a day the "
+                           f"hourly intensity",
         },
         "gamma_gamma": {
             **gg, "currency": "CNY",
@@ -89,9 +91,12 @@ def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, 
             "params": jr.AD_PARAMS,
             "campaigns": {c: [{"name": n, "share": sh, "festival_only": f} for n, sh, f in v]
                           for c, v in jr.CAMPAIGNS.items()},
-            "formula": "impressions = round(impressions_per_touch * (touches of the campaign that day + 1) * LogNormal(0, 0.15)); "
-                       "clicks ~ Binomial(impressions, ctr); cost = round(clicks * cpc * LogNormal(0, 0.08), 2)",
+            "formula": "daily channel cost = the planned schedule of truth['mmm'] split over campaigns by share * "
+                       "(touches of the campaign that day + 1) (festival-only campaigns on festival days), rounded to 0.01; "
+                       "impressions = round(cost / (cpc * ctr) * LogNormal(0, 0.15)); clicks ~ Binomial(impressions, ctr); "
+                       "impressions_per_touch is not used since version 2",
         },
+        "mmm": mmm or {},
         "events": {"order_share": s.EVENT_ORDER_SHARE, "prospect_share": s.PROSPECT_EVENT_SHARE,
                    "rules": "for a share of paid orders: 1-2 views per bought SKU in the 3 days before, add_to_cart "
                             "(70% of lines, last day), favorite (10%); some prospects view 1-3 random SKUs during "
