@@ -1,0 +1,90 @@
+"""The inputs every trigger rule reads, gathered once: paid orders, events, items, contacts, CLV.
+
+Trigger rules look at a customer's behaviour up to ``as_of`` (the last moment the data covers).
+P(alive) and value tiers come from the RFM/CLV notebook's ``outputs/rfm_clv_customers.csv`` when
+it exists; :func:`read_clv` is the one place that knows that file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+
+#: Columns of a candidate list, in order (rule-specific extras follow).
+CANDIDATE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "reason", "suppress"]
+CLV_COLUMNS = ["customer_id", "p_alive", "tier", "segment"]
+
+
+@dataclass(frozen=True)
+class TriggerData:
+    """Canonical tables as the rules read them. Build it with :func:`prepare_data`."""
+
+    orders: pd.DataFrame  # paid orders: order_id, customer_id, order_time, amount, channel; sorted by time
+    as_of: pd.Timestamp
+    events: pd.DataFrame | None = None  # customer_id, event_time, event_type, sku, duration_s; sorted by time
+    order_items: pd.DataFrame | None = None  # order_id, sku
+    customers: pd.DataFrame | None = None
+    clv: pd.DataFrame | None = None  # customer_id, p_alive, tier, segment (+ monetary if present)
+
+
+def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"the {table} table lacks columns {missing}", column=", ".join(missing),
+                        fix=f"pass the canonical {table} table (see mopkit/data/schema.py)")
+
+
+def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, order_items: pd.DataFrame | None = None,
+                 customers: pd.DataFrame | None = None, clv: pd.DataFrame | None = None,
+                 as_of=None) -> TriggerData:
+    """Gather the tables the rules read (inputs are not modified).
+
+    Required columns: orders ``order_id, customer_id, order_time, amount`` (``status``: only
+    ``paid`` rows are kept when present); events ``customer_id, event_time, event_type`` (+ ``sku``,
+    ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
+    ``as_of`` defaults to the latest order or event time.
+    """
+    _need(orders, ["order_id", "customer_id", "order_time", "amount"], "orders")
+    o = orders[orders["status"] == "paid"] if "status" in orders else orders
+    keep = [c for c in ["order_id", "customer_id", "order_time", "amount", "channel"] if c in o.columns]
+    o = o[keep].sort_values("order_time", kind="stable").reset_index(drop=True)
+    ev = None
+    if events is not None:
+        _need(events, ["customer_id", "event_time", "event_type"], "events")
+        ev = events.copy()
+        if "sku" not in ev:
+            ev["sku"] = ""
+        if "duration_s" not in ev:
+            ev["duration_s"] = float("nan")
+        ev = ev[["customer_id", "event_time", "event_type", "sku", "duration_s"]]
+        ev = ev.sort_values("event_time", kind="stable").reset_index(drop=True)
+    items = None
+    if order_items is not None:
+        _need(order_items, ["order_id", "sku"], "order_items")
+        items = order_items[["order_id", "sku"]].copy()
+    if clv is not None:
+        _need(clv, ["customer_id", "p_alive", "tier"], "rfm_clv_customers")
+        cols = [c for c in [*CLV_COLUMNS, "monetary"] if c in clv.columns]
+        clv = clv[cols].drop_duplicates("customer_id").reset_index(drop=True)
+    if as_of is None:
+        times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
+        as_of = max(times)
+    return TriggerData(o, pd.Timestamp(as_of), ev, items, customers, clv)
+
+
+def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:
+    """P(alive), tier and segment per customer from notebook 01's ``rfm_clv_customers.csv``, or None.
+
+    None means the RFM/CLV notebook did not run (or failed): win-back then uses inter-purchase
+    times alone and VIP-at-risk cannot run; the notebook says so.
+    """
+    path = Path(outputs_dir) / "rfm_clv_customers.csv"
+    if not path.exists():
+        return None
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    if not {"customer_id", "p_alive", "tier"} <= set(df.columns):
+        return None
+    return df

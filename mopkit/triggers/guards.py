@@ -1,0 +1,122 @@
+"""Guards between candidates and the audience: suppressions, opt-outs, quiet hours, frequency cap.
+
+Every candidate ends either in the audience or suppressed with exactly one reason (the first
+that applies, in :data:`REASONS` order), so per trigger ``candidates = audience + suppressed``
+(:func:`suppression_ledger` checks it, like the loader's health ledger).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from .timing import next_time_after, shift_out_of_quiet_hours
+
+#: Suppression reasons, in the order they are tested.
+REASONS = ["added_to_cart", "ordered_recently", "ordered_during_wait", "opted_out", "frequency_cap"]
+
+
+def apply_guards(candidates: pd.DataFrame, orders: pd.DataFrame, *, as_of=None, opt_out=None,
+                 cap_hours: float = 16.0, quiet_hours=(22, 8), priority: list[str] | None = None,
+                 not_before=None) -> pd.DataFrame:
+    """Mark every candidate kept or suppressed, and schedule the kept ones.
+
+    Parameters
+    ----------
+    candidates : rule output (``customer_id, trigger, trigger_time, send_at, suppress`` ...).
+    orders : paid orders (``customer_id, order_time``).
+    as_of : the data's last moment: an order is only known up to then.
+    opt_out : customer ids (pseudonymised) who asked not to be contacted.
+    cap_hours : at most one message per customer within this many hours, across all triggers;
+        the trigger earlier in ``priority`` wins, then the earlier send time.
+    quiet_hours : ``(start, end)`` local hours in which nothing is sent; sends move to ``end``:00.
+    not_before : sends are not scheduled before this moment (the current audience: ``as_of``).
+
+    Returns a copy with ``suppressed`` (reason, or ``""`` when kept) and ``send_at`` scheduled.
+    """
+    df = candidates.copy().reset_index(drop=True)
+    order = list(priority or sorted(df["trigger"].unique()))
+    unknown = sorted(set(df["trigger"]) - set(order))
+    if unknown:
+        raise ConfigError(f"priority does not rank the triggers {unknown}", fix=f"list every trigger, e.g. {order + unknown}")
+    as_of = pd.Timestamp(as_of) if as_of is not None else df["send_at"].max()
+    reason = df["suppress"].fillna("").astype(object).to_numpy(copy=True)
+    # ordered between the trigger and the send (as far as the data reaches)
+    nxt = next_time_after(df, "trigger_time", orders, "order_time")
+    limit = df["send_at"].where(df["send_at"] <= as_of, as_of)
+    free = reason == ""
+    reason[free & (nxt.notna() & (nxt <= limit)).to_numpy()] = "ordered_during_wait"
+    if opt_out is not None and len(opt_out):
+        free = reason == ""
+        reason[free & df["customer_id"].isin(set(map(str, opt_out))).to_numpy()] = "opted_out"
+    send = df["send_at"]
+    if not_before is not None:
+        send = send.where(send >= pd.Timestamp(not_before), pd.Timestamp(not_before))
+    df["send_at"] = shift_out_of_quiet_hours(send, quiet_hours)
+    free = reason == ""
+    rank = df["trigger"].map({k: i for i, k in enumerate(order)}).to_numpy()
+    capped = _frequency_cap(df.loc[free, ["customer_id", "send_at"]].assign(_rank=rank[free]), float(cap_hours))
+    idx = np.flatnonzero(free)
+    reason[idx[capped]] = "frequency_cap"
+    df["suppressed"] = reason
+    return df
+
+
+def _frequency_cap(df: pd.DataFrame, cap_hours: float) -> np.ndarray:
+    """Boolean mask (positional) of messages dropped by the cap.
+
+    Greedy by priority: messages are admitted rank by rank (then earliest first); a message is
+    dropped when an admitted one of the same customer is less than ``cap_hours`` away.
+    """
+    n = len(df)
+    dropped = np.zeros(n, dtype=bool)
+    if n == 0 or cap_hours <= 0:
+        return dropped
+    cap = pd.Timedelta(hours=cap_hours)
+    work = df.assign(_pos=np.arange(n), customer_id=df["customer_id"].astype(str))
+    multi = work["customer_id"].duplicated(keep=False)  # a lone message can never collide
+    work = work[multi]
+    kept = work.iloc[:0][["customer_id", "send_at"]]
+    for _, level in work.sort_values(["_rank", "send_at"], kind="stable").groupby("_rank", sort=True):
+        pending = level
+        while len(pending):
+            if len(kept):
+                near = _nearest_gap(pending, kept)
+                clash = near < cap
+                dropped[pending["_pos"].to_numpy()[clash]] = True
+                pending = pending[~clash]
+            if not len(pending):
+                break
+            first = ~pending["customer_id"].duplicated(keep="first")  # earliest remaining per customer
+            kept = pd.concat([kept, pending.loc[first, ["customer_id", "send_at"]]], ignore_index=True)
+            pending = pending[~first]
+    return dropped
+
+
+def _nearest_gap(df: pd.DataFrame, kept: pd.DataFrame) -> np.ndarray:
+    """Per row of ``df``: absolute time to the nearest ``kept`` message of the same customer."""
+    left = df[["customer_id", "send_at"]].assign(_i=np.arange(len(df))).sort_values("send_at", kind="stable")
+    right = kept.rename(columns={"send_at": "_k"}).assign(send_at=kept["send_at"]).sort_values("send_at", kind="stable")
+    m = pd.merge_asof(left, right, on="send_at", by="customer_id", direction="nearest")
+    gap = (m["send_at"] - m["_k"]).abs()
+    out = np.full(len(df), np.timedelta64(365 * 100, "D"), dtype="timedelta64[ns]")
+    ok = gap.notna().to_numpy()
+    out[m["_i"].to_numpy()[ok]] = gap.to_numpy()[ok]
+    return out
+
+
+def suppression_ledger(guarded: pd.DataFrame, triggers: list[str] | None = None) -> pd.DataFrame:
+    """Per trigger: candidates, each suppression reason, suppressed, audience (they reconcile).
+
+    Raises AssertionError-free: the reconciliation is by construction and checked here.
+    """
+    names = list(triggers or sorted(guarded["trigger"].unique()))
+    tab = pd.crosstab(guarded["trigger"], guarded["suppressed"]).reindex(index=names, columns=["", *REASONS], fill_value=0)
+    out = pd.DataFrame({"rule": names, "candidates": guarded["trigger"].value_counts().reindex(names, fill_value=0).to_numpy()})
+    for r in REASONS:
+        out[f"suppressed_{r}"] = tab[r].to_numpy()
+    out["suppressed"] = out[[f"suppressed_{r}" for r in REASONS]].sum(axis=1)
+    out["audience"] = tab[""].to_numpy()
+    if not (out["candidates"] == out["audience"] + out["suppressed"]).all():  # pragma: no cover - by construction
+        raise RuntimeError("trigger candidates do not reconcile with audience + suppressed")
+    return out
