@@ -32,8 +32,12 @@ def reachable(customers: pd.DataFrame | None, orders: pd.DataFrame) -> pd.DataFr
         parts.append(oc[["customer_id", "ch"]].astype(str))
     if not parts:
         return pd.DataFrame(columns=["customer_id", *CHANNEL_PRIORITY]).set_index("customer_id")
-    both = pd.concat(parts, ignore_index=True).drop_duplicates()
-    return pd.crosstab(both["customer_id"], both["ch"]).reindex(columns=CHANNEL_PRIORITY, fill_value=0) > 0
+    both = pd.concat(parts, ignore_index=True)
+    codes, ids = pd.factorize(both["customer_id"])
+    out = np.zeros((len(ids), len(CHANNEL_PRIORITY)), dtype=bool)
+    col = both["ch"].map({c: i for i, c in enumerate(CHANNEL_PRIORITY)}).to_numpy()
+    out[codes, col] = True
+    return pd.DataFrame(out, index=pd.Index(ids, name="customer_id"), columns=CHANNEL_PRIORITY)
 
 
 def suggest_channel(customer_ids: pd.Series, reach: pd.DataFrame, priority: list[str] | None = None) -> np.ndarray:
