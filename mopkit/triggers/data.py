@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -20,14 +21,25 @@ CLV_COLUMNS = ["customer_id", "p_alive", "tier", "segment"]
 
 @dataclass(frozen=True)
 class TriggerData:
-    """Canonical tables as the rules read them. Build it with :func:`prepare_data`."""
+    """Canonical tables as the rules read them. Build it with :func:`prepare_data`.
 
-    orders: pd.DataFrame  # paid orders: order_id, customer_id, order_time, amount, channel; sorted by time
+    ``customer_id`` in every table here is an integer code (``ids[code]`` is the id): rules sort,
+    group and join on integers, which is several times faster than on text ids at millions of
+    rows. :func:`mopkit.triggers.run_rule` and :func:`build_triggers` hand back the text ids.
+    """
+
+    orders: pd.DataFrame  # paid orders: order_id, customer_id (code), order_time, amount, channel; sorted by time
     as_of: pd.Timestamp
-    events: pd.DataFrame | None = None  # customer_id, event_time, event_type, sku, duration_s; sorted by time
-    order_items: pd.DataFrame | None = None  # order_id, sku
-    customers: pd.DataFrame | None = None
-    clv: pd.DataFrame | None = None  # customer_id, p_alive, tier, segment (+ monetary if present)
+    ids: np.ndarray  # customer id of each code
+    events: pd.DataFrame | None = None  # customer_id (code), event_time, event_type, sku, duration_s (any order)
+    order_items: pd.DataFrame | None = None  # order_pos (row of ``orders``), sku
+    customers: pd.DataFrame | None = None  # customer_id (code) + contact columns
+    clv: pd.DataFrame | None = None  # customer_id (code), p_alive, tier, segment (+ monetary if present)
+
+    def codes(self, customer_ids) -> np.ndarray:
+        """Codes of the given customer ids (ids never seen in the data are left out)."""
+        found = pd.Index(self.ids).get_indexer(pd.Index(list(customer_ids), dtype=object).astype(str))
+        return found[found >= 0]
 
 
 def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
@@ -46,6 +58,8 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
     ``paid`` rows are kept when present); events ``customer_id, event_time, event_type`` (+ ``sku``,
     ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
     ``as_of`` defaults to the latest order or event time.
+
+    Raises DataError naming the table when a required column is missing.
     """
     _need(orders, ["order_id", "customer_id", "order_time", "amount"], "orders")
     o = orders[orders["status"] == "paid"] if "status" in orders else orders
@@ -54,25 +68,31 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
     ev = None
     if events is not None:
         _need(events, ["customer_id", "event_time", "event_type"], "events")
-        ev = events.copy()
-        if "sku" not in ev:
-            ev["sku"] = ""
-        if "duration_s" not in ev:
-            ev["duration_s"] = float("nan")
+        ev = events.assign(**{c: v for c, v in (("sku", ""), ("duration_s", float("nan"))) if c not in events})
+        # not sorted here: each rule sorts only the events it keeps (10M rows cost seconds to sort)
         ev = ev[["customer_id", "event_time", "event_type", "sku", "duration_s"]]
-        ev = ev.sort_values("event_time", kind="stable").reset_index(drop=True)
-    items = None
-    if order_items is not None:
-        _need(order_items, ["order_id", "sku"], "order_items")
-        items = order_items[["order_id", "sku"]].copy()
+    if customers is not None:
+        _need(customers, ["customer_id"], "customers")
     if clv is not None:
         _need(clv, ["customer_id", "p_alive", "tier"], "rfm_clv_customers")
         cols = [c for c in [*CLV_COLUMNS, "monetary"] if c in clv.columns]
         clv = clv[cols].drop_duplicates("customer_id").reset_index(drop=True)
+    # one integer code per customer id, over every table (a single hashing pass)
+    frames = {k: f for k, f in (("orders", o), ("events", ev), ("customers", customers), ("clv", clv)) if f is not None}
+    all_ids = pd.concat([f["customer_id"].astype(str) for f in frames.values()], ignore_index=True)
+    codes, ids = pd.factorize(all_ids)
+    bounds = np.cumsum([0] + [len(f) for f in frames.values()])
+    coded = {k: f.assign(customer_id=codes[bounds[i]:bounds[i + 1]].astype("int64")) for i, (k, f) in enumerate(frames.items())}
+    items = None
+    if order_items is not None:
+        _need(order_items, ["order_id", "sku"], "order_items")
+        pos = pd.Index(o["order_id"].astype(str)).get_indexer(order_items["order_id"].astype(str))
+        items = pd.DataFrame({"order_pos": pos, "sku": order_items["sku"].to_numpy()})[pos >= 0].reset_index(drop=True)
     if as_of is None:
         times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
         as_of = max(times)
-    return TriggerData(o, pd.Timestamp(as_of), ev, items, customers, clv)
+    return TriggerData(coded["orders"], pd.Timestamp(as_of), np.asarray(ids, dtype=object), coded.get("events"), items,
+                       coded.get("customers"), coded.get("clv"))
 
 
 def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:

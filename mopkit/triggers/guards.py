@@ -28,7 +28,7 @@ def apply_guards(candidates: pd.DataFrame, orders: pd.DataFrame, *, as_of=None, 
     candidates : rule output (``customer_id, trigger, trigger_time, send_at, suppress`` ...).
     orders : paid orders (``customer_id, order_time``).
     as_of : the data's last moment: an order is only known up to then.
-    opt_out : customer ids (pseudonymised) who asked not to be contacted.
+    opt_out : customer ids who asked not to be contacted (the same kind of id as ``candidates``).
     cap_hours : at most one message per customer within this many hours, across all triggers;
         the trigger earlier in ``priority`` wins, then the earlier send time.
     quiet_hours : ``(start, end)`` local hours in which nothing is sent; sends move to ``end``:00.
@@ -50,7 +50,7 @@ def apply_guards(candidates: pd.DataFrame, orders: pd.DataFrame, *, as_of=None, 
     reason[free & (nxt.notna() & (nxt <= limit)).to_numpy()] = "ordered_during_wait"
     if opt_out is not None and len(opt_out):
         free = reason == ""
-        reason[free & df["customer_id"].isin(set(map(str, opt_out))).to_numpy()] = "opted_out"
+        reason[free & df["customer_id"].isin(list(opt_out)).to_numpy()] = "opted_out"
     send = df["send_at"]
     if not_before is not None:
         send = send.where(send >= pd.Timestamp(not_before), pd.Timestamp(not_before))
@@ -77,7 +77,7 @@ def _frequency_cap(df: pd.DataFrame, cap_hours: float) -> np.ndarray:
     if n == 0 or cap_hours <= 0:
         return dropped
     cap = int(pd.Timedelta(hours=cap_hours).value)
-    cust = pd.factorize(df["customer_id"].astype(str))[0]
+    cust = pd.factorize(df["customer_id"])[0]
     multi = np.bincount(cust)[cust] > 1  # a lone message can never collide
     pos = np.flatnonzero(multi)
     if not len(pos):

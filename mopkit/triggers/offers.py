@@ -25,11 +25,11 @@ def reachable(customers: pd.DataFrame | None, orders: pd.DataFrame) -> pd.DataFr
             if col in customers:
                 has = customers[customers[col].notna() & (customers[col].astype(str).str.len() > 0)
                                 & (customers[col].astype(str) != "nan")]
-                parts.append(pd.DataFrame({"customer_id": has["customer_id"].astype(str), "ch": ch}))
+                parts.append(pd.DataFrame({"customer_id": has["customer_id"], "ch": ch}))
     if "channel" in orders:
         oc = orders[["customer_id", "channel"]].drop_duplicates()
         oc = oc.assign(ch=oc["channel"].map(_ORDER_CHANNEL)).dropna(subset=["ch"])
-        parts.append(oc[["customer_id", "ch"]].astype(str))
+        parts.append(oc[["customer_id", "ch"]])
     if not parts:
         return pd.DataFrame(columns=["customer_id", *CHANNEL_PRIORITY]).set_index("customer_id")
     both = pd.concat(parts, ignore_index=True)
@@ -43,7 +43,7 @@ def reachable(customers: pd.DataFrame | None, orders: pd.DataFrame) -> pd.DataFr
 def suggest_channel(customer_ids: pd.Series, reach: pd.DataFrame, priority: list[str] | None = None) -> np.ndarray:
     """The first channel of ``priority`` each customer can be reached on, else ``"platform"``."""
     pri = [c for c in (priority or CHANNEL_PRIORITY) if c in reach.columns]
-    r = reach.reindex(customer_ids.astype(str), fill_value=False)
+    r = reach.reindex(customer_ids, fill_value=False)
     out = np.full(len(customer_ids), "platform", dtype=object)
     for ch in reversed(pri):  # earlier channels overwrite later ones
         out[r[ch].to_numpy(dtype=bool)] = ch

@@ -21,7 +21,7 @@ from .data import TriggerData
 from .guards import apply_guards, suppression_ledger
 from .holdout import HOLDOUT, TREATMENT, assign_groups
 from .offers import reachable, suggest_channel, suggest_offer
-from .rules import DEFAULTS, PRIORITY, current, rule_params, run_rule
+from .rules import DEFAULTS, PRIORITY, current, fire, rule_params
 from .timing import orders_between
 
 AUDIENCE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "channel", "offer", "coupon_value",
@@ -67,9 +67,10 @@ def build_triggers(data: TriggerData, *, salt: str, rules: dict | None = None, p
     firings, seconds = {}, {}
     for name in enabled:
         t0 = time.perf_counter()
-        firings[name] = run_rule(name, data, {k: v for k, v in cfg[name].items() if k != "enabled"}, lang)
+        firings[name] = fire(name, data, {k: v for k, v in cfg[name].items() if k != "enabled"}, lang)
         seconds[name] = time.perf_counter() - t0
 
+    opt_out = data.codes(opt_out) if opt_out is not None else None  # the rules work on integer codes
     # current audience
     cur = pd.concat([current(f, data.as_of, cfg[n].get("fresh_days")) for n, f in firings.items()], ignore_index=True)
     guarded = apply_guards(cur, data.orders, as_of=data.as_of, opt_out=opt_out, cap_hours=cap_hours,
@@ -85,6 +86,8 @@ def build_triggers(data: TriggerData, *, salt: str, rules: dict | None = None, p
                                          max_discount_share=max_discount_share)
     kept["offer"] = ""  # worded by the notebook's language (offer_text)
     kept["group"] = ""
+    kept["customer_id"] = data.ids[kept["customer_id"].to_numpy()]  # back to the (pseudonymised) ids
+    guarded["customer_id"] = data.ids[guarded["customer_id"].to_numpy()]
     for name in enabled:
         m = (kept["trigger"] == name).to_numpy()
         kept.loc[m, "group"] = assign_groups(kept.loc[m, "customer_id"], name, salt, holdout_share)

@@ -75,7 +75,7 @@ def _reason(lang: str, key: str, n: int, **fields) -> pd.Series:
 
 
 def _frame(customer, trigger, product, trigger_time, send_at, reason, suppress="", **extra) -> pd.DataFrame:
-    df = pd.DataFrame({"customer_id": np.asarray(customer, dtype=object), "trigger": trigger,
+    df = pd.DataFrame({"customer_id": np.asarray(customer, dtype="int64"), "trigger": trigger,
                        "product": np.asarray(product, dtype=object),
                        "trigger_time": pd.to_datetime(np.asarray(trigger_time)).astype("datetime64[ns]"),
                        "send_at": pd.to_datetime(np.asarray(send_at)).astype("datetime64[ns]"),
@@ -102,7 +102,7 @@ def cart_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.Da
     ev = data.events
     if ev is None:
         return _empty("cart_abandonment")
-    c = ev[ev["event_type"] == "add_to_cart"]
+    c = ev[ev["event_type"] == "add_to_cart"].sort_values("event_time", kind="stable")
     c = c.assign(_day=c["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"])
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
     reason = _reason(lang, "triggers.reason.cart", len(c), sku=c["sku"].reset_index(drop=True), hours=f"{float(params['wait_hours']):g}")
@@ -132,10 +132,9 @@ def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.
         views = views.assign(_session=session.loc[views.index])
         g = views.groupby(["customer_id", "sku", "_session"], sort=False)
         views = g.agg(event_time=("event_time", "max"), duration_s=("duration_s", "sum")).reset_index()
-        views = views.sort_values("event_time", kind="stable")
     elif per != "view":
         raise ConfigError(f"browse_abandonment.per {per!r} is not supported", fix="use 'view' or 'session'")
-    v = views[views["duration_s"].fillna(0) >= thr]
+    v = views[views["duration_s"].fillna(0) >= thr].sort_values("event_time", kind="stable")
     v = v.assign(_day=v["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"]).reset_index(drop=True)
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
     send = v["event_time"] + wait
@@ -160,20 +159,23 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
     """
     if data.order_items is None:
         return _empty("replenishment")
-    p = data.order_items.merge(data.orders[["order_id", "customer_id", "order_time"]], on="order_id")
-    p = p.drop_duplicates(["customer_id", "sku", "order_time"]).sort_values(["customer_id", "sku", "order_time"], kind="stable")
-    same = (p["customer_id"] == p["customer_id"].shift(-1)) & (p["sku"] == p["sku"].shift(-1))
+    pos = data.order_items["order_pos"].to_numpy()
+    sku_code, skus = pd.factorize(data.order_items["sku"])
+    p = pd.DataFrame({"customer_id": data.orders["customer_id"].to_numpy()[pos], "_sku": sku_code,
+                      "order_time": data.orders["order_time"].to_numpy()[pos]})
+    p = p.drop_duplicates(["customer_id", "_sku", "order_time"]).sort_values(["customer_id", "_sku", "order_time"], kind="stable")
+    same = (p["customer_id"] == p["customer_id"].shift(-1)) & (p["_sku"] == p["_sku"].shift(-1))
     nxt = p["order_time"].shift(-1).where(same)
     gap_days = (nxt - p["order_time"]) / DAY
-    gaps = pd.DataFrame({"sku": p["sku"], "gap": gap_days})
-    gaps = gaps[gaps["gap"] > 0]
-    stats = gaps.groupby("sku")["gap"].agg(["size", lambda s: s.quantile(float(params["quantile"]))])
-    stats.columns = ["n", "interval"]
+    gaps = pd.DataFrame({"_sku": p["_sku"], "gap": gap_days})
+    gaps = gaps[gaps["gap"] > 0].groupby("_sku")["gap"]
+    stats = pd.DataFrame({"n": gaps.size(), "interval": gaps.quantile(float(params["quantile"]))})
     stats = stats[stats["n"] >= int(params["min_repeats"])]
-    p = p.assign(_next=nxt).merge(stats[["interval"]], left_on="sku", right_index=True)
+    p = p.assign(_next=nxt).merge(stats[["interval"]], left_on="_sku", right_index=True)
     due = p["order_time"] + pd.to_timedelta(p["interval"] - float(params["lead_days"]), unit="D")
     fires = (due > p["order_time"]) & (p["_next"].isna() | (p["_next"] > due)) & (due <= data.as_of)
     p, due = p[fires].reset_index(drop=True), due[fires].reset_index(drop=True)
+    p["sku"] = np.asarray(skus, dtype=object)[p["_sku"].to_numpy()]
     reason = _reason(lang, "triggers.reason.replenish", len(p), sku=p["sku"], bought=p["order_time"].dt.strftime("%Y-%m-%d"),
                      interval=p["interval"].round(0).astype("int64"))
     return _frame(p["customer_id"], "replenishment", p["sku"], due, due, reason)
@@ -274,12 +276,18 @@ RULES: dict[str, Callable[[TriggerData, dict, str], pd.DataFrame]] = {
 }
 
 
-def run_rule(name: str, data: TriggerData, params: dict | None = None, lang: str = "zh") -> pd.DataFrame:
-    """Every firing of rule ``name`` in the data's history (params: overrides of its defaults)."""
+def fire(name: str, data: TriggerData, params: dict | None = None, lang: str = "zh") -> pd.DataFrame:
+    """Like :func:`run_rule`, with ``customer_id`` left as the data's integer codes."""
     fn = lookup(RULES, name, what="trigger rule")
     out = fn(data, rule_params(name, params), lang)
     extras = [c for c in out.columns if c not in CANDIDATE_COLUMNS]
     return out[CANDIDATE_COLUMNS + extras].sort_values(["trigger_time", "customer_id"], kind="stable").reset_index(drop=True)
+
+
+def run_rule(name: str, data: TriggerData, params: dict | None = None, lang: str = "zh") -> pd.DataFrame:
+    """Every firing of rule ``name`` in the data's history (params: overrides of its defaults)."""
+    out = fire(name, data, params, lang)
+    return out.assign(customer_id=data.ids[out["customer_id"].to_numpy()])
 
 
 def current(firings: pd.DataFrame, as_of, fresh_days: float | None) -> pd.DataFrame:

@@ -35,13 +35,19 @@ def _asof(df, at, other, other_time, *, by, direction, exact) -> pd.Series:
     right = right.assign(_key=right["_t"].astype("datetime64[ns]"), _t=right["_t"].astype("datetime64[ns]"))
     right = right.sort_values("_key", kind="stable")
     for b in by:  # merge_asof needs identical key dtypes
-        left[b] = left[b].astype(str)
-        right[b] = right[b].astype(str)
+        left[b], right[b] = same_dtype(left[b], right[b])
     m = pd.merge_asof(left, right, left_on=at, right_on="_key", by=by, direction=direction,
                       allow_exact_matches=exact)
     out = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[ns]")
     out[m["_row"].to_numpy()] = m["_t"].to_numpy()
     return pd.Series(out, index=df.index)
+
+
+def same_dtype(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Two key columns in one dtype: integers stay integers (fast joins), anything else is text."""
+    if pd.api.types.is_integer_dtype(a) and pd.api.types.is_integer_dtype(b):
+        return a.astype("int64"), b.astype("int64")
+    return a.astype(str), b.astype(str)
 
 
 def shift_out_of_quiet_hours(times: pd.Series, quiet: tuple[int, int] | list[int] | None) -> pd.Series:
@@ -74,11 +80,11 @@ def orders_between(df: pd.DataFrame, start: str, end: str, orders: pd.DataFrame,
         return np.zeros(len(df), dtype="int64"), np.zeros(len(df))
     o = orders[["customer_id", "order_time", amount]].sort_values(["customer_id", "order_time"], kind="stable")
     o = o.assign(_n=o.groupby("customer_id").cumcount() + 1, _v=o.groupby("customer_id")[amount].cumsum())
-    o["customer_id"] = o["customer_id"].astype(str)
     o = o.sort_values("order_time", kind="stable")
+    key, o["customer_id"] = same_dtype(df["customer_id"], o["customer_id"])
     res = []
     for col in (start, end):
-        left = pd.DataFrame({"customer_id": df["customer_id"].astype(str).to_numpy(),
+        left = pd.DataFrame({"customer_id": key.to_numpy(),
                              "_t": df[col].astype("datetime64[ns]").to_numpy(), "_i": np.arange(len(df))})
         left = left.sort_values("_t", kind="stable")
         m = pd.merge_asof(left, o[["customer_id", "order_time", "_n", "_v"]].astype({"order_time": "datetime64[ns]"}),
