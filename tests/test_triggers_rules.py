@@ -113,11 +113,13 @@ def test_replenishment():
              ("Y", "2025-05-12 10:00"), ("Y", "2025-06-01 10:00"),  # reordered before due; next due after as_of
              ("Q", "2025-05-12 10:00")]                          # bought T: only 1 gap, no interval known
     o = orders(rows)
-    items = pd.DataFrame({"order_id": o["order_id"], "sku": ["T" if c == "Q" else "S" for c in o["customer_id"]]})
+    items = pd.DataFrame({"order_id": o["order_id"], "sku": ["T" if c == "Q" else "S" for c in o["customer_id"]],
+                          "product_name": ["爽肤水" if c == "Q" else "洁面乳" for c in o["customer_id"]]})
     data = T.prepare_data(o, order_items=items, as_of=AS_OF)
     fired = T.run_rule("replenishment", data)
     cur = T.current(fired, AS_OF, 30)
     assert set(cur["customer_id"]) == {"X"}
+    assert cur["reason"].iloc[0] == "2025-05-12 购买了 洁面乳，该商品通常 30 天后复购，即将用完"
     assert cur["trigger_time"].iloc[0] == ts("2025-06-08 10:00")
     # in history, each repeat buyer was reminded 27 days after each purchase: on 01-28 (they
     # reordered on day 30, after the reminder) and on 02-27 (never reordered)

@@ -35,6 +35,7 @@ class TriggerData:
     order_items: pd.DataFrame | None = None  # order_pos (row of ``orders``), sku
     customers: pd.DataFrame | None = None  # customer_id (code) + contact columns
     clv: pd.DataFrame | None = None  # customer_id (code), p_alive, tier, segment (+ monetary if present)
+    product_names: pd.Series | None = None  # sku -> product name (from order_items), for the reasons
 
     def codes(self, customer_ids) -> np.ndarray:
         """Codes of the given customer ids (ids never seen in the data are left out)."""
@@ -83,16 +84,19 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
     codes, ids = pd.factorize(all_ids)
     bounds = np.cumsum([0] + [len(f) for f in frames.values()])
     coded = {k: f.assign(customer_id=codes[bounds[i]:bounds[i + 1]].astype("int64")) for i, (k, f) in enumerate(frames.items())}
-    items = None
+    items, names = None, None
     if order_items is not None:
         _need(order_items, ["order_id", "sku"], "order_items")
         pos = pd.Index(o["order_id"].astype(str)).get_indexer(order_items["order_id"].astype(str))
         items = pd.DataFrame({"order_pos": pos, "sku": order_items["sku"].to_numpy()})[pos >= 0].reset_index(drop=True)
+        if "product_name" in order_items:
+            named = order_items[order_items["product_name"].fillna("").astype(str) != ""]
+            names = named.drop_duplicates("sku").set_index("sku")["product_name"].astype(str)
     if as_of is None:
         times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
         as_of = max(times)
     return TriggerData(coded["orders"], pd.Timestamp(as_of), np.asarray(ids, dtype=object), coded.get("events"), items,
-                       coded.get("customers"), coded.get("clv"))
+                       coded.get("customers"), coded.get("clv"), names)
 
 
 def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:

@@ -74,6 +74,14 @@ def _reason(lang: str, key: str, n: int, **fields) -> pd.Series:
     return out
 
 
+def _product(data: TriggerData, sku: pd.Series) -> pd.Series:
+    """Product name where order_items gives one, else the SKU (positional, for reasons)."""
+    sku = sku.reset_index(drop=True)
+    if data.product_names is None or sku.empty:
+        return sku
+    return sku.map(data.product_names).fillna(sku)
+
+
 def _frame(customer, trigger, product, trigger_time, send_at, reason, suppress="", **extra) -> pd.DataFrame:
     df = pd.DataFrame({"customer_id": np.asarray(customer, dtype="int64"), "trigger": trigger,
                        "product": np.asarray(product, dtype=object),
@@ -105,7 +113,7 @@ def cart_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.Da
     c = ev[ev["event_type"] == "add_to_cart"].sort_values("event_time", kind="stable")
     c = c.assign(_day=c["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"])
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
-    reason = _reason(lang, "triggers.reason.cart", len(c), sku=c["sku"].reset_index(drop=True), hours=f"{float(params['wait_hours']):g}")
+    reason = _reason(lang, "triggers.reason.cart", len(c), sku=_product(data, c["sku"]), hours=f"{float(params['wait_hours']):g}")
     return _frame(c["customer_id"], "cart_abandonment", c["sku"], c["event_time"], c["event_time"] + wait, reason)
 
 
@@ -145,7 +153,7 @@ def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.
     suppress = np.where(next_cart.notna() & (next_cart <= send), "added_to_cart",
                         np.where(prev_order.notna() & (prev_order >= v["event_time"] - recent), "ordered_recently", ""))
     secs = v["duration_s"].round(0).astype("int64")
-    reason = _reason(lang, "triggers.reason.browse", len(v), sku=v["sku"], seconds=secs, hours=f"{float(params['wait_hours']):g}")
+    reason = _reason(lang, "triggers.reason.browse", len(v), sku=_product(data, v["sku"]), seconds=secs, hours=f"{float(params['wait_hours']):g}")
     return _frame(v["customer_id"], "browse_abandonment", v["sku"], v["event_time"], send, reason, suppress)
 
 
@@ -176,7 +184,7 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
     fires = (due > p["order_time"]) & (p["_next"].isna() | (p["_next"] > due)) & (due <= data.as_of)
     p, due = p[fires].reset_index(drop=True), due[fires].reset_index(drop=True)
     p["sku"] = np.asarray(skus, dtype=object)[p["_sku"].to_numpy()]
-    reason = _reason(lang, "triggers.reason.replenish", len(p), sku=p["sku"], bought=p["order_time"].dt.strftime("%Y-%m-%d"),
+    reason = _reason(lang, "triggers.reason.replenish", len(p), sku=_product(data, p["sku"]), bought=p["order_time"].dt.strftime("%Y-%m-%d"),
                      interval=p["interval"].round(0).astype("int64"))
     return _frame(p["customer_id"], "replenishment", p["sku"], due, due, reason)
 
