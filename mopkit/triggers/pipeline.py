@@ -21,7 +21,7 @@ from .data import TriggerData
 from .guards import apply_guards, suppression_ledger
 from .holdout import HOLDOUT, TREATMENT, assign_groups
 from .offers import reachable, suggest_channel, suggest_offer
-from .rules import DEFAULTS, PRIORITY, current, fire, rule_params
+from .rules import DEFAULTS, PRIORITY, current, describe, fire, rule_params
 from .timing import orders_between
 
 AUDIENCE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "channel", "offer", "coupon_value",
@@ -73,6 +73,7 @@ def build_triggers(data: TriggerData, *, salt: str, rules: dict | None = None, p
     opt_out = data.codes(opt_out) if opt_out is not None else None  # the rules work on integer codes
     # current audience
     cur = pd.concat([current(f, data.as_of, cfg[n].get("fresh_days")) for n, f in firings.items()], ignore_index=True)
+    cur = describe(cur, data, lang)
     guarded = apply_guards(cur, data.orders, as_of=data.as_of, opt_out=opt_out, cap_hours=cap_hours,
                            quiet_hours=quiet_hours, priority=order, not_before=data.as_of)
     kept = guarded[guarded["suppressed"] == ""].copy()
@@ -86,8 +87,8 @@ def build_triggers(data: TriggerData, *, salt: str, rules: dict | None = None, p
                                          max_discount_share=max_discount_share)
     kept["offer"] = ""  # worded by the notebook's language (offer_text)
     kept["group"] = ""
-    kept["customer_id"] = data.ids[kept["customer_id"].to_numpy()]  # back to the (pseudonymised) ids
-    guarded["customer_id"] = data.ids[guarded["customer_id"].to_numpy()]
+    kept["customer_id"] = data.decode(kept["customer_id"].to_numpy())  # back to the (pseudonymised) ids
+    guarded["customer_id"] = data.decode(guarded["customer_id"].to_numpy())
     for name in enabled:
         m = (kept["trigger"] == name).to_numpy()
         kept.loc[m, "group"] = assign_groups(kept.loc[m, "customer_id"], name, salt, holdout_share)

@@ -63,6 +63,37 @@ def rule_params(name: str, overrides: dict | None = None) -> dict:
     return base
 
 
+def _args(key: str, **fields) -> dict:
+    """The reason of each firing, kept as its label key and raw fields until :func:`describe`
+    words it: history has millions of firings, only the current ones need words."""
+    return {"_key": key, **{f"_a_{k}": v.to_numpy() if isinstance(v, pd.Series) else v for k, v in fields.items()}}
+
+
+def describe(firings: pd.DataFrame, data: TriggerData, lang: str = "zh") -> pd.DataFrame:
+    """``firings`` with ``reason`` worded in ``lang`` and the private ``_key``/``_a_*`` columns dropped."""
+    out = firings.reset_index(drop=True)
+    private = [c for c in out.columns if c == "_key" or c.startswith("_a_")]
+    if "_key" not in out:
+        return out.drop(columns=private)
+    reason = out["reason"].astype(object).to_numpy(copy=True)
+    for key in out["_key"].dropna().unique():
+        m = (out["_key"] == key).to_numpy()
+        sub = out.loc[m]
+        fields = {}
+        for col in private:
+            if col == "_key" or sub[col].isna().all():
+                continue
+            v = sub[col].reset_index(drop=True)
+            name = col[3:]
+            if pd.api.types.is_datetime64_any_dtype(v):
+                v = v.dt.strftime("%Y-%m-%d")
+            elif name == "sku":
+                v = _product(data, v)
+            fields[name] = v
+        reason[m] = _reason(lang, key, int(m.sum()), **fields).to_numpy()
+    return out.assign(reason=reason).drop(columns=private)
+
+
 def _reason(lang: str, key: str, n: int, **fields) -> pd.Series:
     """The label ``key`` with per-row ``fields`` (Series of strings or scalars), vectorised."""
     out = pd.Series([""] * n, dtype=object)
@@ -87,15 +118,15 @@ def _frame(customer, trigger, product, trigger_time, send_at, reason, suppress="
                        "product": np.asarray(product, dtype=object),
                        "trigger_time": pd.to_datetime(np.asarray(trigger_time)).astype("datetime64[ns]"),
                        "send_at": pd.to_datetime(np.asarray(send_at)).astype("datetime64[ns]"),
-                       "reason": np.asarray(reason, dtype=object),
+                       "reason": np.asarray(reason, dtype=object) if reason is not None else None,
                        "suppress": np.asarray(suppress, dtype=object) if not isinstance(suppress, str) else suppress})
     for k, v in extra.items():
-        df[k] = np.asarray(v)
+        df[k] = v if np.isscalar(v) else np.asarray(v)
     return df
 
 
 def _empty(name: str) -> pd.DataFrame:
-    return _frame([], name, [], [], [], [])
+    return _frame([], name, [], [], [], None)
 
 
 def _days(td: pd.Series) -> pd.Series:
@@ -113,8 +144,8 @@ def cart_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.Da
     c = ev[ev["event_type"] == "add_to_cart"].sort_values("event_time", kind="stable")
     c = c.assign(_day=c["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"])
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
-    reason = _reason(lang, "triggers.reason.cart", len(c), sku=_product(data, c["sku"]), hours=f"{float(params['wait_hours']):g}")
-    return _frame(c["customer_id"], "cart_abandonment", c["sku"], c["event_time"], c["event_time"] + wait, reason)
+    args = _args("triggers.reason.cart", sku=c["sku"], hours=f"{float(params['wait_hours']):g}")
+    return _frame(c["customer_id"], "cart_abandonment", c["sku"], c["event_time"], c["event_time"] + wait, None, **args)
 
 
 def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
@@ -153,8 +184,8 @@ def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.
     suppress = np.where(next_cart.notna() & (next_cart <= send), "added_to_cart",
                         np.where(prev_order.notna() & (prev_order >= v["event_time"] - recent), "ordered_recently", ""))
     secs = v["duration_s"].round(0).astype("int64")
-    reason = _reason(lang, "triggers.reason.browse", len(v), sku=_product(data, v["sku"]), seconds=secs, hours=f"{float(params['wait_hours']):g}")
-    return _frame(v["customer_id"], "browse_abandonment", v["sku"], v["event_time"], send, reason, suppress)
+    args = _args("triggers.reason.browse", sku=v["sku"], seconds=secs, hours=f"{float(params['wait_hours']):g}")
+    return _frame(v["customer_id"], "browse_abandonment", v["sku"], v["event_time"], send, None, suppress, **args)
 
 
 def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
@@ -184,9 +215,8 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
     fires = (due > p["order_time"]) & (p["_next"].isna() | (p["_next"] > due)) & (due <= data.as_of)
     p, due = p[fires].reset_index(drop=True), due[fires].reset_index(drop=True)
     p["sku"] = np.asarray(skus, dtype=object)[p["_sku"].to_numpy()]
-    reason = _reason(lang, "triggers.reason.replenish", len(p), sku=_product(data, p["sku"]), bought=p["order_time"].dt.strftime("%Y-%m-%d"),
-                     interval=p["interval"].round(0).astype("int64"))
-    return _frame(p["customer_id"], "replenishment", p["sku"], due, due, reason)
+    args = _args("triggers.reason.replenish", sku=p["sku"], bought=p["order_time"], interval=p["interval"].round(0).astype("int64"))
+    return _frame(p["customer_id"], "replenishment", p["sku"], due, due, None, **args)
 
 
 def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -222,9 +252,8 @@ def winback(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     fires = gap.notna() & (o["_next"].isna() | (o["_next"] > due)) & (due <= data.as_of)
     o, due, gap = o[fires].reset_index(drop=True), due[fires].reset_index(drop=True), gap[fires].reset_index(drop=True)
     p_alive, tier = _clv_columns(data, o["customer_id"])
-    reason = _reason(lang, "triggers.reason.winback", len(o), last=o["order_time"].dt.strftime("%Y-%m-%d"),
-                     gap=gap.round(0).astype("int64"), k=f"{float(params['k']):g}")
-    return _frame(o["customer_id"], "winback", "", due, due, reason, p_alive=p_alive, tier=tier)
+    args = _args("triggers.reason.winback", last=o["order_time"], gap=gap.round(0).astype("int64"), k=f"{float(params['k']):g}")
+    return _frame(o["customer_id"], "winback", "", due, due, None, p_alive=p_alive, tier=tier, **args)
 
 
 def _clv_columns(data: TriggerData, customers: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -254,10 +283,10 @@ def vip_at_risk(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFra
     tiers = [str(x) for x in (params.get("tiers") or top_tiers(data.clv))]
     c = data.clv[data.clv["tier"].astype(str).isin(tiers) & (data.clv["p_alive"] < float(params["p_alive_below"]))]
     c = c.reset_index(drop=True)
-    reason = _reason(lang, "triggers.reason.vip", len(c), tier=c["tier"], p=(c["p_alive"] * 100).round(0).astype("int64"),
-                     band=f"{float(params['p_alive_below']) * 100:.0f}")
-    return _frame(c["customer_id"], "vip_at_risk", "", [data.as_of] * len(c), [data.as_of] * len(c), reason,
-                  p_alive=c["p_alive"].to_numpy(dtype=float), tier=c["tier"].astype(str).to_numpy(dtype=object))
+    args = _args("triggers.reason.vip", tier=c["tier"].astype(str), p=(c["p_alive"] * 100).round(0).astype("int64"),
+                 band=f"{float(params['p_alive_below']) * 100:.0f}")
+    return _frame(c["customer_id"], "vip_at_risk", "", [data.as_of] * len(c), [data.as_of] * len(c), None,
+                  p_alive=c["p_alive"].to_numpy(dtype=float), tier=c["tier"].astype(str).to_numpy(dtype=object), **args)
 
 
 def second_purchase(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
@@ -269,9 +298,8 @@ def second_purchase(data: TriggerData, params: dict, lang: str = "zh") -> pd.Dat
     due = first + pd.Timedelta(days=float(params["days"]))
     fires = (second.isna() | (second > due)) & (due <= data.as_of)
     first, due = first[fires], due[fires]
-    reason = _reason(lang, "triggers.reason.second", len(first), first=first.dt.strftime("%Y-%m-%d").reset_index(drop=True),
-                     days=int(params["days"]))
-    return _frame(first.index, "second_purchase", "", due, due, reason)
+    args = _args("triggers.reason.second", first=first, days=int(params["days"]))
+    return _frame(first.index, "second_purchase", "", due, due, None, **args)
 
 
 RULES: dict[str, Callable[[TriggerData, dict, str], pd.DataFrame]] = {
@@ -293,9 +321,10 @@ def fire(name: str, data: TriggerData, params: dict | None = None, lang: str = "
 
 
 def run_rule(name: str, data: TriggerData, params: dict | None = None, lang: str = "zh") -> pd.DataFrame:
-    """Every firing of rule ``name`` in the data's history (params: overrides of its defaults)."""
-    out = fire(name, data, params, lang)
-    return out.assign(customer_id=data.ids[out["customer_id"].to_numpy()])
+    """Every firing of rule ``name`` in the data's history (params: overrides of its defaults),
+    with its reason in words (``lang``)."""
+    out = describe(fire(name, data, params, lang), data, lang)
+    return out.assign(customer_id=data.decode(out["customer_id"].to_numpy()))
 
 
 def current(firings: pd.DataFrame, as_of, fresh_days: float | None) -> pd.DataFrame:
