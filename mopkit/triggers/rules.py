@@ -133,19 +133,62 @@ def _days(td: pd.Series) -> pd.Series:
     return (td / DAY).round(0).astype("int64")
 
 
+def _events_of(ev: pd.DataFrame, kind: str, min_seconds: float | None = None) -> pd.DataFrame:
+    """Events of one type (and at least ``min_seconds`` long), sorted by time, positional index.
+
+    Filters on numpy first and takes the text columns once, for the few rows kept: on 10M events
+    every pass over the text columns costs seconds.
+    """
+    keep = (ev["event_type"] == kind).to_numpy(dtype=bool)
+    if min_seconds is not None:
+        keep = keep & (np.nan_to_num(ev["duration_s"].to_numpy(dtype=float), nan=0.0) >= min_seconds)
+    idx = np.flatnonzero(keep)
+    when = ev["event_time"].to_numpy()[idx]
+    idx = idx[np.argsort(when, kind="stable")]
+    return pd.DataFrame({"customer_id": ev["customer_id"].to_numpy()[idx], "event_time": ev["event_time"].to_numpy()[idx],
+                         "sku": ev["sku"].take(idx).reset_index(drop=True), "duration_s": ev["duration_s"].to_numpy()[idx]})
+
+
+def _sku_codes(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """One integer code per SKU, shared by ``frames`` (so they can be joined on integers)."""
+    codes, _ = pd.factorize(pd.concat([f["sku"] for f in frames], ignore_index=True))
+    bounds = np.cumsum([0] + [len(f) for f in frames])
+    return [codes[bounds[k]:bounds[k + 1]] for k in range(len(frames))]
+
+
+def _first_per_day(df: pd.DataFrame, sku_code: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each (customer, product, calendar day); ``df`` sorted by time."""
+    day = df["event_time"].to_numpy().astype("datetime64[D]").astype("int64")
+    keys = pd.DataFrame({"c": df["customer_id"].to_numpy(), "s": sku_code, "d": day})
+    return np.flatnonzero(~keys.duplicated().to_numpy())
+
+
 def cart_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     """Add-to-cart events, one per customer, product and day; sent ``wait_hours`` later.
 
     Whether the customer ordered during the wait is checked by the guards (``ordered_during_wait``).
     """
-    ev = data.events
-    if ev is None:
+    if data.events is None:
         return _empty("cart_abandonment")
-    c = ev[ev["event_type"] == "add_to_cart"].sort_values("event_time", kind="stable")
-    c = c.assign(_day=c["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"])
+    c = _events_of(data.events, "add_to_cart")
+    c = c.iloc[_first_per_day(c, _sku_codes(c)[0])].reset_index(drop=True)
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
     args = _args("triggers.reason.cart", sku=c["sku"], hours=f"{float(params['wait_hours']):g}")
     return _frame(c["customer_id"], "cart_abandonment", c["sku"], c["event_time"], c["event_time"] + wait, None, **args)
+
+
+def _sessions(ev: pd.DataFrame, gap_minutes: float) -> pd.DataFrame:
+    """Views summed per customer, product and session (a gap of ``gap_minutes`` without any event
+    of the customer starts a new session); time = the session's last view of the product."""
+    gap = pd.Timedelta(minutes=float(gap_minutes))
+    e = ev[["customer_id", "event_time"]].sort_values(["customer_id", "event_time"], kind="stable")
+    new = (e["customer_id"] != e["customer_id"].shift()) | (e["event_time"].diff() > gap)
+    session = new.cumsum().reindex(ev.index)
+    views = ev[ev["event_type"] == "view"]
+    views = views.assign(_session=session.loc[views.index])
+    g = views.groupby(["customer_id", "sku", "_session"], sort=False)
+    out = g.agg(event_time=("event_time", "max"), duration_s=("duration_s", "sum")).reset_index()
+    return out.sort_values("event_time", kind="stable").reset_index(drop=True)[["customer_id", "event_time", "sku", "duration_s"]]
 
 
 def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
@@ -161,24 +204,22 @@ def browse_abandonment(data: TriggerData, params: dict, lang: str = "zh") -> pd.
     if ev is None:
         return _empty("browse_abandonment")
     thr = float(params["min_view_seconds"])
-    views = ev[ev["event_type"] == "view"]
     per = params.get("per", "view")
     if per == "session":
-        gap = pd.Timedelta(minutes=float(params["session_gap_minutes"]))
-        e = ev[["customer_id", "event_time"]].sort_values(["customer_id", "event_time"], kind="stable")
-        new = (e["customer_id"] != e["customer_id"].shift()) | (e["event_time"].diff() > gap)
-        session = new.cumsum().reindex(ev.index)
-        views = views.assign(_session=session.loc[views.index])
-        g = views.groupby(["customer_id", "sku", "_session"], sort=False)
-        views = g.agg(event_time=("event_time", "max"), duration_s=("duration_s", "sum")).reset_index()
-    elif per != "view":
+        v = _sessions(ev, params["session_gap_minutes"])
+        v = v[v["duration_s"].fillna(0) >= thr].reset_index(drop=True)
+    elif per == "view":
+        v = _events_of(ev, "view", thr)
+    else:
         raise ConfigError(f"browse_abandonment.per {per!r} is not supported", fix="use 'view' or 'session'")
-    v = views[views["duration_s"].fillna(0) >= thr].sort_values("event_time", kind="stable")
-    v = v.assign(_day=v["event_time"].dt.normalize()).drop_duplicates(["customer_id", "sku", "_day"]).reset_index(drop=True)
+    carts = _events_of(ev, "add_to_cart")
+    v_sku, c_sku = _sku_codes(v, carts)
+    first = _first_per_day(v, v_sku)
+    v, v_sku = v.iloc[first].reset_index(drop=True), v_sku[first]
     wait = pd.Timedelta(hours=float(params["wait_hours"]))
     send = v["event_time"] + wait
-    carts = ev[ev["event_type"] == "add_to_cart"]
-    next_cart = next_time_after(v, "event_time", carts, "event_time", by=["customer_id", "sku"])
+    next_cart = next_time_after(v.assign(_sku=v_sku), "event_time", carts.assign(_sku=c_sku), "event_time",
+                                by=["customer_id", "_sku"])
     prev_order = prev_time_at_or_before(v, "event_time", data.orders, "order_time")
     recent = pd.Timedelta(days=float(params["recent_order_days"]))
     suppress = np.where(next_cart.notna() & (next_cart <= send), "added_to_cart",
@@ -200,17 +241,20 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
         return _empty("replenishment")
     pos = data.order_items["order_pos"].to_numpy()
     sku_code, skus = pd.factorize(data.order_items["sku"])
-    p = pd.DataFrame({"customer_id": data.orders["customer_id"].to_numpy()[pos], "_sku": sku_code,
-                      "order_time": data.orders["order_time"].to_numpy()[pos]})
-    p = p.drop_duplicates(["customer_id", "_sku", "order_time"]).sort_values(["customer_id", "_sku", "order_time"], kind="stable")
-    same = (p["customer_id"] == p["customer_id"].shift(-1)) & (p["_sku"] == p["_sku"].shift(-1))
-    nxt = p["order_time"].shift(-1).where(same)
-    gap_days = (nxt - p["order_time"]) / DAY
-    gaps = pd.DataFrame({"_sku": p["_sku"], "gap": gap_days})
+    cust = data.orders["customer_id"].to_numpy()[pos]
+    when = data.orders["order_time"].to_numpy()[pos]
+    order = np.lexsort((when, sku_code, cust))  # by customer, product, time
+    cust, sku_code, when = cust[order], sku_code[order], when[order]
+    dup = np.r_[False, (cust[1:] == cust[:-1]) & (sku_code[1:] == sku_code[:-1]) & (when[1:] == when[:-1])]
+    cust, sku_code, when = cust[~dup], sku_code[~dup], when[~dup]
+    same = np.r_[(cust[1:] == cust[:-1]) & (sku_code[1:] == sku_code[:-1]), False]
+    nxt = np.where(same, np.r_[when[1:], when[-1:]], np.datetime64("NaT"))
+    p = pd.DataFrame({"customer_id": cust, "_sku": sku_code, "order_time": when, "_next": nxt})
+    gaps = pd.DataFrame({"_sku": sku_code, "gap": (p["_next"] - p["order_time"]) / DAY})
     gaps = gaps[gaps["gap"] > 0].groupby("_sku")["gap"]
     stats = pd.DataFrame({"n": gaps.size(), "interval": gaps.quantile(float(params["quantile"]))})
     stats = stats[stats["n"] >= int(params["min_repeats"])]
-    p = p.assign(_next=nxt).merge(stats[["interval"]], left_on="_sku", right_index=True)
+    p = p.merge(stats[["interval"]], left_on="_sku", right_index=True)
     due = p["order_time"] + pd.to_timedelta(p["interval"] - float(params["lead_days"]), unit="D")
     fires = (due > p["order_time"]) & (p["_next"].isna() | (p["_next"] > due)) & (due <= data.as_of)
     p, due = p[fires].reset_index(drop=True), due[fires].reset_index(drop=True)
@@ -317,7 +361,8 @@ def fire(name: str, data: TriggerData, params: dict | None = None, lang: str = "
     fn = lookup(RULES, name, what="trigger rule")
     out = fn(data, rule_params(name, params), lang)
     extras = [c for c in out.columns if c not in CANDIDATE_COLUMNS]
-    return out[CANDIDATE_COLUMNS + extras].sort_values(["trigger_time", "customer_id"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((out["customer_id"].to_numpy(), out["trigger_time"].to_numpy()))  # by time, then customer
+    return out[CANDIDATE_COLUMNS + extras].iloc[order].reset_index(drop=True)
 
 
 def run_rule(name: str, data: TriggerData, params: dict | None = None, lang: str = "zh") -> pd.DataFrame:
