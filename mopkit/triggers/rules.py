@@ -66,7 +66,12 @@ def rule_params(name: str, overrides: dict | None = None) -> dict:
 def _args(key: str, **fields) -> dict:
     """The reason of each firing, kept as its label key and raw fields until :func:`describe`
     words it: history has millions of firings, only the current ones need words."""
-    return {"_key": key, **{f"_a_{k}": v.to_numpy() if isinstance(v, pd.Series) else v for k, v in fields.items()}}
+    return {"_key": key, **{f"_a_{k}": _positional(v) if isinstance(v, pd.Series) else v for k, v in fields.items()}}
+
+
+def _positional(v):
+    """A column's values without its index; text stays in Arrow (no conversion to Python strings)."""
+    return v.array if isinstance(v, pd.Series) else np.asarray(v, dtype=object)
 
 
 def describe(firings: pd.DataFrame, data: TriggerData, lang: str = "zh") -> pd.DataFrame:
@@ -115,13 +120,13 @@ def _product(data: TriggerData, sku: pd.Series) -> pd.Series:
 
 def _frame(customer, trigger, product, trigger_time, send_at, reason, suppress="", **extra) -> pd.DataFrame:
     df = pd.DataFrame({"customer_id": np.asarray(customer, dtype="int64"), "trigger": trigger,
-                       "product": np.asarray(product, dtype=object),
+                       "product": _positional(product),
                        "trigger_time": pd.to_datetime(np.asarray(trigger_time)).astype("datetime64[ns]"),
                        "send_at": pd.to_datetime(np.asarray(send_at)).astype("datetime64[ns]"),
                        "reason": np.asarray(reason, dtype=object) if reason is not None else None,
                        "suppress": np.asarray(suppress, dtype=object) if not isinstance(suppress, str) else suppress})
     for k, v in extra.items():
-        df[k] = v if np.isscalar(v) else np.asarray(v)
+        df[k] = v if np.isscalar(v) else (v if isinstance(v, pd.api.extensions.ExtensionArray) else np.asarray(v))
     return df
 
 
