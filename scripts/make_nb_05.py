@@ -24,7 +24,6 @@ seed: int = 0  # random seed of the bootstrap'''
 
 CELLS = [
     ("code", '''
-import pandas as pd
 from IPython.display import Markdown, display
 import mopkit.triggers as T
 from mopkit.triggers import plots as TP
@@ -55,12 +54,12 @@ display(Markdown(f"### {ctx.t('triggers.nb.h.audience')}\\n\\n"
                  + ctx.t("triggers.nb.audience_note", cap=cap_hours, q0=(quiet_hours or [0, 0])[0], q1=(quiet_hours or [0, 0])[-1])))
 for code in res.notes:
     display(Markdown("> " + ctx.t(f"triggers.note.{code}")))
-display(T.summary_table(res.summary, ctx.lang))
+display(T.summary_table(res.summary, ctx.lang).style.hide(axis="index"))
 TP.plot_suppression(res.summary, lang=ctx.lang);
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('triggers.nb.h.files')}\\n\\n{ctx.t('triggers.nb.files_note')}"))
-display(pd.concat(files.values(), ignore_index=True).groupby("trigger").head(2))
+display(T.preview_table(files, ctx.lang).style.hide(axis="index"))
 '''),
     ("code", '''
 display(Markdown(f"### {ctx.t('triggers.nb.h.replay')}\\n\\n{ctx.t('triggers.nb.replay_note', days=replay_days)}"))
@@ -76,7 +75,7 @@ if ctx.has("campaigns"):
     display(Markdown(ctx.t("triggers.nb.campaigns_note", days=campaign_window_days)))
     for _, d in dropped.iterrows():
         display(Markdown("> " + ctx.t("triggers.nb.dropped", rows=int(d["rows"]), reason=d["reason"])))
-    display(T.results_table(results, ctx.lang, ctx.currency))
+    display(T.results_table(results, ctx.lang, ctx.currency).style.hide(axis="index"))
     if results["uplift_abs"].notna().any():
         TP.plot_uplift(results, lang=ctx.lang)
 else:

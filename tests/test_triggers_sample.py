@@ -81,6 +81,9 @@ def test_audience_files_hold_pseudonyms_and_groups(triggers):
         assert df["customer_id"].str.fullmatch(r"c_[0-9a-f]{12}").all(), rule
         assert not raw_ids & set(df["customer_id"])
         assert set(df["group"]) <= {"treatment", "holdout"}
+    preview = T.preview_table(files, "en", n=1)
+    assert list(preview.columns) == ["Rule", "Customer (pseudonym)", "Product", "Send at", "Channel", "Offer", "Group", "Reason"]
+    assert len(preview) == sum(len(f) > 0 for f in files.values())
     both = pd.concat(files.values())
     assert (both["group"] == "holdout").mean() == pytest.approx(0.1, abs=0.02)
     # at most one message per customer within 16 h, across every rule

@@ -72,6 +72,13 @@ COLUMN_LABELS = {
     "triggers.col.verdict": {"zh": "结论", "en": "Verdict"},
     "triggers.col.reason": {"zh": "拦截原因", "en": "Suppression reason"},
     "triggers.col.rows": {"zh": "行数", "en": "Rows"},
+    "triggers.col.customer_id": {"zh": "客户（化名）", "en": "Customer (pseudonym)"},
+    "triggers.col.product": {"zh": "商品", "en": "Product"},
+    "triggers.col.send_at": {"zh": "发送时间", "en": "Send at"},
+    "triggers.col.channel": {"zh": "渠道", "en": "Channel"},
+    "triggers.col.offer": {"zh": "优惠", "en": "Offer"},
+    "triggers.col.group": {"zh": "分组", "en": "Group"},
+    "triggers.col.reason_text": {"zh": "原因", "en": "Reason"},
 }
 OFFER_LABELS = {
     "triggers.offer.coupon": {"zh": "{value} {currency} 优惠券", "en": "{value} {currency} coupon"},

@@ -366,6 +366,8 @@ def fire(name: str, data: TriggerData, params: dict | None = None, lang: str = "
     fn = lookup(RULES, name, what="trigger rule")
     out = fn(data, rule_params(name, params), lang)
     extras = [c for c in out.columns if c not in CANDIDATE_COLUMNS]
+    out["trigger_time"] = out["trigger_time"].dt.round("s")  # due times computed in fractional days
+    out["send_at"] = out["send_at"].dt.round("s")
     order = np.lexsort((out["customer_id"].to_numpy(), out["trigger_time"].to_numpy()))  # by time, then customer
     return out[CANDIDATE_COLUMNS + extras].iloc[order].reset_index(drop=True)
 

@@ -27,11 +27,23 @@ def rule_files(audience: pd.DataFrame, rules: list[str], *, lang: str = "zh", cu
     return {r: a[a["trigger"] == r][FILE_COLUMNS].reset_index(drop=True) for r in rules}
 
 
+def preview_table(files: dict[str, pd.DataFrame], lang: str = "zh", n: int = 2) -> pd.DataFrame:
+    """The first ``n`` rows of each rule's file, narrow and in ``lang`` (for the report)."""
+    rows = pd.concat([f.head(n) for f in files.values()], ignore_index=True)
+    out = pd.DataFrame({
+        "rule": [rule_label(r, lang) for r in rows["trigger"]], "customer_id": rows["customer_id"],
+        "product": rows["product"].fillna(""), "send_at": rows["send_at"].dt.strftime("%m-%d %H:%M"),
+        "channel": [t(f"triggers.channel.{c}", lang) for c in rows["channel"]], "offer": rows["offer"],
+        "group": [t(f"triggers.col.{g}", lang) for g in rows["group"]], "reason_text": rows["reason"],
+    })
+    return out.rename(columns={c: t(f"triggers.col.{c}", lang) for c in out.columns})
+
+
 def summary_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The trigger summary with rule names and headers in ``lang`` (for display)."""
     s = summary[SUMMARY_COLUMNS].copy()
     s["rule"] = [rule_label(r, lang) for r in s["rule"]]
-    s["replay_fired_per_day"] = s["replay_fired_per_day"].round(1)
+    s["replay_fired_per_day"] = s["replay_fired_per_day"].map(lambda x: "" if pd.isna(x) else f"{x:.1f}")
     s["replay_conversion_7d"] = s["replay_conversion_7d"].map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
     s["expected_revenue_30d"] = s["expected_revenue_30d"].map(lambda x: "" if pd.isna(x) else f"{x:,.0f}")
     return s.rename(columns={c: t(f"triggers.col.{c}", lang) for c in s.columns})
