@@ -41,7 +41,7 @@ def test_verdicts_and_findings_in_words(results):
         replay_daily=pd.DataFrame(), as_of=SENT, rules=["winback"])
     found = T.findings(res, lang="en", campaigns=results.reset_index(drop=True))
     texts = [t for t, _ in found]
-    assert found[0][1] == 0.8 and texts[0].startswith("Campaign spring worked: conversion up +7.0%")
+    assert found[0][1] == 0.8 and texts[0].startswith("Campaign spring worked: conversion up +7.0 percentage points (95% interval +4.")
     assert any("no uplift can be claimed" in t for t in texts)
     assert any("had no holdout" in t for t in texts)
     assert any("Win-back would fire about 3 times a day" in t and "1,200 CNY" in t for t in texts)

@@ -17,20 +17,20 @@ LABELS = {
         "en": "Replayed over the last {days} days, {rule} would fire about {per_day:.0f} times a day; {conv:.1%} of those "
               "customers ordered within 7 days on their own; expected 30-day revenue about {rev} (an estimate, not incremental)."},
     "triggers.find.win": {
-        "zh": "活动「{c}」有效：转化率提升 {u:+.1%}（95% 区间 {lo:+.1%} 至 {hi:+.1%}），增量收入约 {rev}（区间 {rlo} 至 {rhi}）。",
-        "en": "Campaign {c} worked: conversion up {u:+.1%} (95% interval {lo:+.1%} to {hi:+.1%}), incremental revenue about "
+        "zh": "活动「{c}」有效：转化率提升 {u:+.1f} 个百分点（95% 区间 {lo:+.1f} 至 {hi:+.1f}），增量收入约 {rev}（区间 {rlo} 至 {rhi}）。",
+        "en": "Campaign {c} worked: conversion up {u:+.1f} percentage points (95% interval {lo:+.1f} to {hi:+.1f}), incremental revenue about "
               "{rev} (interval {rlo} to {rhi})."},
     "triggers.find.more_buyers": {
-        "zh": "活动「{c}」带来了更多购买者（转化率 {u:+.1%}，区间 {lo:+.1%} 至 {hi:+.1%}），但增量收入的区间 {rlo} 至 {rhi} 包含零，收入提升尚未证实。",
-        "en": "Campaign {c} brought more buyers (conversion {u:+.1%}, interval {lo:+.1%} to {hi:+.1%}), but the revenue "
+        "zh": "活动「{c}」带来了更多购买者（转化率 {u:+.1f} 个百分点，区间 {lo:+.1f} 至 {hi:+.1f}），但增量收入的区间 {rlo} 至 {rhi} 包含零，收入提升尚未证实。",
+        "en": "Campaign {c} brought more buyers (conversion {u:+.1f} percentage points, interval {lo:+.1f} to {hi:+.1f}), but the revenue "
               "interval {rlo} to {rhi} includes zero: the revenue uplift is not proven."},
     "triggers.find.not_proven": {
-        "zh": "活动「{c}」的转化率差异为 {u:+.1%}，但 95% 区间 {lo:+.1%} 至 {hi:+.1%} 包含零：不能说它带来了提升，建议扩大对照组或延长观察。",
-        "en": "Campaign {c} shows a conversion difference of {u:+.1%}, but the 95% interval {lo:+.1%} to {hi:+.1%} includes "
+        "zh": "活动「{c}」的转化率差异为 {u:+.1f} 个百分点，但 95% 区间 {lo:+.1f} 至 {hi:+.1f} 包含零：不能说它带来了提升，建议扩大对照组或延长观察。",
+        "en": "Campaign {c} shows a conversion difference of {u:+.1f} percentage points, but the 95% interval {lo:+.1f} to {hi:+.1f} includes "
               "zero: no uplift can be claimed; use a larger holdout or a longer run."},
     "triggers.find.harm": {
-        "zh": "活动「{c}」的实验组转化率比对照组低 {u:.1%}（区间 {lo:+.1%} 至 {hi:+.1%}）：消息可能打扰了客户，建议暂停。",
-        "en": "Campaign {c}'s treatment group converted {u:.1%} less than the holdout (interval {lo:+.1%} to {hi:+.1%}): "
+        "zh": "活动「{c}」的实验组转化率比对照组低 {u:.1f} 个百分点（区间 {lo:+.1f} 至 {hi:+.1f}）：消息可能打扰了客户，建议暂停。",
+        "en": "Campaign {c}'s treatment group converted {u:.1f} percentage points less than the holdout (interval {lo:+.1f} to {hi:+.1f}): "
               "the messages may be putting customers off; pause it."},
     "triggers.find.no_holdout": {
         "zh": "活动「{c}」没有对照组，无法衡量增量（实验组转化率 {pt:.1%}）；以后每次发送都请保留对照组。",
@@ -68,7 +68,7 @@ def findings(result, lang: str = "zh", *, campaigns: pd.DataFrame | None = None,
             v = c["verdict"]
             fmt = dict(c=c["campaign"], pt=float(c["conv_treatment"]))
             if v != "no_holdout":
-                fmt.update(u=float(c["uplift_abs"]), lo=float(c["uplift_abs_low"]), hi=float(c["uplift_abs_high"]),
+                fmt.update(u=100 * float(c["uplift_abs"]), lo=100 * float(c["uplift_abs_low"]), hi=100 * float(c["uplift_abs_high"]),
                            rev=_money(float(c["incremental_revenue"]), currency),
                            rlo=_money(float(c["incremental_revenue_low"]), currency),
                            rhi=_money(float(c["incremental_revenue_high"]), currency))

@@ -65,7 +65,7 @@ COLUMN_LABELS = {
     "triggers.col.group_holdout_n": {"zh": "对照组人数", "en": "Holdout recipients"},
     "triggers.col.conv_treatment": {"zh": "实验组转化率", "en": "Treatment conversion"},
     "triggers.col.conv_holdout": {"zh": "对照组转化率", "en": "Holdout conversion"},
-    "triggers.col.uplift": {"zh": "转化率提升 (95% 区间)", "en": "Conversion uplift (95% interval)"},
+    "triggers.col.uplift": {"zh": "转化率提升，百分点 (95% 区间)", "en": "Conversion uplift, points (95% interval)"},
     "triggers.col.incremental_revenue": {"zh": "增量收入 (95% 区间)", "en": "Incremental revenue (95% interval)"},
     "triggers.col.incremental_orders": {"zh": "增量订单", "en": "Incremental orders"},
     "triggers.col.cost_per_incremental_order": {"zh": "每增量订单成本", "en": "Cost per incremental order"},

@@ -52,7 +52,7 @@ def summary_table(summary: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def results_table(results: pd.DataFrame, lang: str = "zh", currency: str = "CNY") -> pd.DataFrame:
     """Campaign results with intervals written out and the verdict in words (for display)."""
     r = results
-    pct = lambda x: "" if pd.isna(x) else f"{x:+.1%}"  # noqa: E731
+    pct = lambda x: "" if pd.isna(x) else f"{100 * x:+.1f}"  # percentage points  # noqa: E731
     money = lambda x: "" if pd.isna(x) else f"{x:,.0f}"  # noqa: E731
     out = pd.DataFrame({
         "campaign": r["campaign"], "group_treatment_n": r["group_treatment_n"], "group_holdout_n": r["group_holdout_n"],
