@@ -50,6 +50,7 @@ for rule, frame in files.items():
     ctx.write_csv(frame, f"triggers/{rule}.csv")
     ctx.write_xlsx(frame, f"triggers/{rule}.xlsx")
 ctx.write_csv(res.summary, "triggers_summary.csv")
+ctx.write_csv(T.send_log(res.audience, res.as_of), "triggers_send_log.csv")  # next month's campaigns table
 display(Markdown(f"### {ctx.t('triggers.nb.h.audience')}\\n\\n"
                  + ctx.t("triggers.nb.audience_note", cap=cap_hours, q0=(quiet_hours or [0, 0])[0], q1=(quiet_hours or [0, 0])[-1])))
 for code in res.notes:

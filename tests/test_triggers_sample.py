@@ -100,3 +100,26 @@ def test_opt_out_list_errors(tmp_path):
     (tmp_path / "ok.csv").write_text("customer_id\nc_0123456789ab\nU1\n", encoding="utf-8")
     ids = T.read_opt_out(tmp_path / "ok.csv", "s")
     assert "c_0123456789ab" in ids and "U1" not in ids and len(ids) == 2  # raw ids pseudonymised
+
+
+def test_send_log_comes_back_as_a_campaigns_table(triggers, tables, tmp_path):
+    """This period's send log has the campaigns table's columns and loads as one; analysed against
+    the orders, every trigger becomes a campaign. (Real hand-backs carry the merchant's own ids,
+    mapped back from the pseudonyms; the loader pseudonymises them again like every table.)"""
+    from mopkit.config import parse_config
+    from mopkit.data.loader import load_tables
+    from mopkit.data.schema import TABLES
+
+    log = T.send_log(triggers.audience, triggers.as_of)
+    assert list(log.columns) == TABLES["campaigns"].names
+    log.to_csv(tmp_path / "send_log.csv", index=False)
+    tables["orders"].to_csv(tmp_path / "orders.csv", index=False)
+    cfg = parse_config({"client": {"name": "t", "slug": "t"}, "salt": "x",
+                        "data": {"orders": {"path": "orders.csv"}, "campaigns": {"path": "send_log.csv"}}},
+                       tmp_path / "client.yaml")
+    loaded = load_tables(cfg).tables["campaigns"]
+    assert len(loaded) == len(log) and set(loaded["group"]) == {"treatment", "holdout"}
+    assert set(loaded["campaign"]) == {f"{r}_202512" for r in triggers.audience["trigger"].unique()}
+    rec, dropped = T.campaign_outcomes(log, tables["orders"])
+    assert dropped.empty and len(T.campaign_results(rec)) == loaded["campaign"].nunique()
+

@@ -20,12 +20,12 @@ from .offers import reachable, suggest_channel, suggest_offer
 from .pipeline import TriggerResult, build_triggers, replay
 from .rules import DEFAULTS, PRIORITY, RULES, current, rule_params, run_rule
 from .tables import (FILE_COLUMNS, SUMMARY_COLUMNS, client_salt, config_dir, preview_table, read_opt_out, results_table,
-                     rule_files, summary_table)
+                     rule_files, send_log, summary_table)
 
 __all__ = [
     "RESULT_COLUMNS", "VERDICTS", "campaign_outcomes", "campaign_results", "verdict", "TriggerData", "prepare_data",
     "read_clv", "findings", "REASONS", "apply_guards", "suppression_ledger", "HOLDOUT", "TREATMENT", "assign_groups",
     "hash_unit", "offer_text", "rule_label", "reachable", "suggest_channel", "suggest_offer", "TriggerResult",
     "build_triggers", "replay", "DEFAULTS", "PRIORITY", "RULES", "current", "rule_params", "run_rule", "FILE_COLUMNS",
-    "SUMMARY_COLUMNS", "client_salt", "config_dir", "preview_table", "read_opt_out", "results_table", "rule_files", "summary_table",
+    "SUMMARY_COLUMNS", "client_salt", "config_dir", "preview_table", "read_opt_out", "results_table", "rule_files", "send_log", "summary_table",
 ]

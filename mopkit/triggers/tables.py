@@ -27,6 +27,16 @@ def rule_files(audience: pd.DataFrame, rules: list[str], *, lang: str = "zh", cu
     return {r: a[a["trigger"] == r][FILE_COLUMNS].reset_index(drop=True) for r in rules}
 
 
+def send_log(audience: pd.DataFrame, as_of) -> pd.DataFrame:
+    """This period's audience in the form of the ``campaigns`` table (customer_id, campaign, group,
+    sent_at, coupon_cost), so next month's run can measure it: campaign = ``<trigger>_<YYYYMM>``;
+    holdout rows keep the time they would have been sent. The merchant removes rows that were not
+    sent and fills ``coupon_cost`` with redeemed coupons before handing it back."""
+    tag = pd.Timestamp(as_of).strftime("%Y%m")
+    return pd.DataFrame({"customer_id": audience["customer_id"], "campaign": audience["trigger"] + f"_{tag}",
+                         "group": audience["group"], "sent_at": audience["send_at"], "coupon_cost": 0.0})
+
+
 def preview_table(files: dict[str, pd.DataFrame], lang: str = "zh", n: int = 2) -> pd.DataFrame:
     """The first ``n`` rows of each rule's file, narrow and in ``lang`` (for the report)."""
     rows = pd.concat([f.head(n) for f in files.values()], ignore_index=True)
