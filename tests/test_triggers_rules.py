@@ -1,6 +1,5 @@
 """Trigger rules and guards on hand-made event logs: every expected audience is worked out by hand
 in the comments (thresholds, waits, suppressions, the frequency cap)."""
-import numpy as np
 import pandas as pd
 import pytest
 

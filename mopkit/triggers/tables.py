@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..config import load_config
@@ -132,7 +131,3 @@ def config_dir(run_dir: str | Path) -> Path | None:
     except (OSError, KeyError, ValueError):
         return None
 
-
-def no_nan(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with NaN numbers left as empty cells when written (for the merchant's tools)."""
-    return df.replace({np.nan: None})
