@@ -98,10 +98,10 @@ NOTEBOOK_LABELS = {
     "triggers.nb.h.audience": {"zh": "本期名单与拦截", "en": "This period's audiences and suppressions"},
     "triggers.nb.audience_note": {
         "zh": "每个候选要么进入名单，要么因一个原因被拦截（候选 = 名单 + 拦截）。同一客户 {cap:g} 小时内最多收到一条消息，"
-              "优先级高的规则优先；{q0}:00–{q1}:00 不发送。",
+              "优先级高的规则优先；{q0}:00–{q1}:00 不发送；发送时间已过的消息在数据截止后的第一个可发送时间发出。",
         "en": "Every candidate is either in the audience or suppressed for one reason (candidates = audience + suppressed). "
               "A customer gets at most one message per {cap:g} hours, the higher-priority rule first; nothing is sent "
-              "between {q0}:00 and {q1}:00."},
+              "between {q0}:00 and {q1}:00; messages already due go out at the first allowed time after the data ends."},
     "triggers.nb.h.replay": {"zh": "历史回放：规则上线前的规模估算", "en": "Replay on history: sizing a rule before turning it on"},
     "triggers.nb.replay_note": {
         "zh": "假设规则在过去 {days} 天已经上线：每天会触发多少条，这些客户在之后 7 天内自行下单的比例。"
