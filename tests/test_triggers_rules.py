@@ -188,6 +188,14 @@ def test_unknown_rule_and_parameter():
         T.run_rule("birthday", T.prepare_data(orders([("a", "2025-01-01")])))
     with pytest.raises(ConfigError, match="wait_hour"):
         T.rule_params("cart_abandonment", {"wait_hour": 3})
+    data = T.prepare_data(orders([("a", "2025-01-01")]), as_of=AS_OF)
+    with pytest.raises(UnknownNameError, match="winbak"):
+        T.build_triggers(data, salt="s", priority=["winbak"])
+    with pytest.raises(UnknownNameError, match="birthday"):
+        T.build_triggers(data, salt="s", rules={"birthday": {}})
+    # a rule left out of priority still runs, after the ranked ones
+    res = T.build_triggers(data, salt="s", priority=["second_purchase"])
+    assert res.rules[0] == "second_purchase" and set(res.rules) == set(T.RULES)
 
 
 def test_holdout_stable_and_close_to_share():

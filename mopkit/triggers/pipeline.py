@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..registry import lookup
 from .data import TriggerData
 from .guards import apply_guards, suppression_ledger
 from .holdout import HOLDOUT, TREATMENT, assign_groups
@@ -60,8 +61,10 @@ def build_triggers(data: TriggerData, *, salt: str, rules: dict | None = None, p
     unknown = sorted(set(rules or {}) - set(DEFAULTS))
     if unknown:
         rule_params(unknown[0])  # raises UnknownNameError listing the rules
-    enabled = [n for n in (priority or PRIORITY) if cfg.get(n, {}).get("enabled", True)]
-    order = list(priority or PRIORITY)
+    for name in priority or []:
+        lookup(DEFAULTS, name, what="trigger rule in priority")
+    order = list(dict.fromkeys([*(priority or []), *PRIORITY]))  # rules not ranked come last, in the default order
+    enabled = [n for n in order if cfg[n].get("enabled", True)]
     notes = [code for code, missing in (("no_events", data.events is None), ("no_items", data.order_items is None),
                                         ("no_clv", data.clv is None)) if missing]
     firings, seconds = {}, {}
