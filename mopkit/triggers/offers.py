@@ -28,14 +28,16 @@ def reachable(customers: pd.DataFrame | None, orders: pd.DataFrame) -> pd.DataFr
                 parts.append(pd.DataFrame({"customer_id": has["customer_id"], "ch": ch}))
     if "channel" in orders:
         oc = orders[["customer_id", "channel"]].drop_duplicates()
-        oc = oc.assign(ch=oc["channel"].map(_ORDER_CHANNEL)).dropna(subset=["ch"])
+        code = pd.Index(list(_ORDER_CHANNEL)).get_indexer(oc["channel"])  # -1: a channel we cannot message on
+        oc = pd.DataFrame({"customer_id": oc["customer_id"].to_numpy()[code >= 0],
+                           "ch": np.asarray(list(_ORDER_CHANNEL.values()), dtype=object)[code[code >= 0]]})
         parts.append(oc[["customer_id", "ch"]])
     if not parts:
         return pd.DataFrame(columns=["customer_id", *CHANNEL_PRIORITY]).set_index("customer_id")
     both = pd.concat(parts, ignore_index=True)
     codes, ids = pd.factorize(both["customer_id"])
     out = np.zeros((len(ids), len(CHANNEL_PRIORITY)), dtype=bool)
-    col = both["ch"].map({c: i for i, c in enumerate(CHANNEL_PRIORITY)}).to_numpy()
+    col = pd.Index(CHANNEL_PRIORITY).get_indexer(both["ch"])
     out[codes, col] = True
     return pd.DataFrame(out, index=pd.Index(ids, name="customer_id"), columns=CHANNEL_PRIORITY)
 
