@@ -104,3 +104,19 @@ def test_bootstrap_is_seeded():
     a = T.campaign_results(rec, seed=3)
     b = T.campaign_results(rec, seed=3)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_spender_bootstrap_matches_a_plain_bootstrap():
+    """The bootstrap draws only spenders (count ~ Binomial): same distribution as resampling all rows."""
+    from mopkit.triggers.campaigns import _bootstrap_mean_diff
+
+    rng = np.random.default_rng(0)
+    a = np.where(rng.random(3000) < 0.06, rng.gamma(3, 60, 3000), 0.0)
+    b = np.where(rng.random(3000) < 0.04, rng.gamma(3, 60, 3000), 0.0)
+    fast = _bootstrap_mean_diff(a, b, 3000, np.random.default_rng(1))
+    r = np.random.default_rng(2)
+    plain = np.array([r.choice(a, a.size).mean() - r.choice(b, b.size).mean() for _ in range(3000)])
+    # analytic standard error of the difference of means, for scale
+    se = np.sqrt(a.var() / a.size + b.var() / b.size)
+    assert fast.std() == pytest.approx(se, rel=0.06) and plain.std() == pytest.approx(se, rel=0.06)
+    assert fast.mean() == pytest.approx(a.mean() - b.mean(), abs=0.1 * se)

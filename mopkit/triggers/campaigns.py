@@ -82,10 +82,15 @@ def _bootstrap_mean_diff(a: np.ndarray, b: np.ndarray, n_boot: int, rng: np.rand
         k = rng.binomial(len(x), len(nz) / len(x), n_boot) if len(x) else np.zeros(n_boot, dtype=int)
         if len(nz) == 0:
             return np.zeros(n_boot)
-        draws = nz[rng.integers(0, len(nz), int(k.sum()))]
-        cs = np.r_[0.0, np.cumsum(draws)]
-        ends = np.cumsum(k)
-        return (cs[ends] - cs[ends - k]) / len(x)
+        sums = np.empty(n_boot)
+        step = max(1, int(5_000_000 // max(k.mean(), 1)))  # replicates per chunk: about 5M draws at a time
+        for lo in range(0, n_boot, step):
+            kk = k[lo:lo + step]
+            draws = nz[rng.integers(0, len(nz), int(kk.sum()))]
+            cs = np.r_[0.0, np.cumsum(draws)]
+            ends = np.cumsum(kk)
+            sums[lo:lo + step] = cs[ends] - cs[ends - kk]
+        return sums / len(x)
 
     return means(a) - means(b)
 
