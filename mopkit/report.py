@@ -50,6 +50,7 @@ register(
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
         "section.business_case": {"zh": "投资回报测算", "en": "Business case"},
         "section.budget": {"zh": "智能预算：响应曲线与预算优化", "en": "Smart budget: response curves and optimisation"},
+        "section.triggers": {"zh": "触发式营销与活动效果", "en": "Triggered marketing and campaign results"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},

@@ -25,7 +25,8 @@ from mopkit.data.schema import ORDER_STATUSES, TABLES
 SAMPLE_TABLES = set(TABLES) - {"paths"}
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data_samples" / "sample_merchant"
-BYTE_FILES = ("orders.csv", "customers.csv", "truth.json", "client.yaml", "ad_spend.xlsx", "ad_copies.csv")  # written by our own code
+BYTE_FILES = ("orders.csv", "customers.csv", "truth.json", "client.yaml", "ad_spend.xlsx", "ad_copies.csv", "campaigns.csv",
+              "opt_out.csv")  # written by our own code
 
 
 @pytest.fixture(scope="module")

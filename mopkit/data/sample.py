@@ -14,7 +14,9 @@ parameters in ``truth`` so every analysis can be tested against them:
   the paid orders alone are exactly the BG/NBD/Gamma-Gamma process;
 - baskets with a planted cleanser -> toner association (:mod:`mopkit.data.sample_products`);
 - journeys from a known absorbing Markov chain (:mod:`mopkit.data.sample_journeys`);
-- ad delivery driven by the touches, with planted CTR and CPC; browse events.
+- ad delivery driven by the touches, with planted CTR and CPC; browse events;
+- browse abandonment and two past campaigns (one with a planted uplift, one without) around the
+  existing orders (:mod:`mopkit.data.sample_triggers`).
 
 Contact columns are FAKE (:mod:`mopkit.data.sample_people`). Nothing runs at import time.
 """
@@ -94,7 +96,7 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     Returns
     -------
     SampleMerchant with ``tables`` (canonical ``orders``, ``order_items``, ``customers``,
-    ``touchpoints``, ``ad_spend``, ``events``) and ``truth`` (JSON-serialisable planted parameters).
+    ``touchpoints``, ``ad_spend``, ``events``, ``campaigns``) and ``truth`` (JSON-serialisable planted parameters).
     """
     start, end = str(pd.Timestamp(start).date()), str(pd.Timestamp(end).date())
     r_cust, r_buy, r_amt, r_extra, r_items, r_path, r_touch, r_ad, r_ev, r_people, r_mmm = _rngs(seed, 11)
@@ -193,6 +195,10 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
 
     # --- events, customers ----------------------------------------------------------------------
     events = _make_events(r_ev, o, items, null_owner[n_bn:], s0[n_bn:], span[n_bn:], t0)
+    from . import sample_triggers as trg  # browse abandonment and past campaigns (own random stream)
+    ev_trg, campaigns, trg_truth = trg.plant(seed, o, prod.catalogue(), end=end, n_customers=n_customers)
+    events = pd.concat([events, ev_trg], ignore_index=True).sort_values(
+        ["event_time", "customer_id", "event_type", "sku"], kind="stable").reset_index(drop=True)
     first = pd.concat([
         o.groupby("customer_id")["order_time"].min(),
         touches.groupby("customer_id")["touch_time"].min(),
@@ -207,15 +213,16 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
 
     orders = o[["order_id", "customer_id", "order_time", "amount", "channel", "status", "refund_amount", "discount"]].copy()
     tables = {"orders": orders, "order_items": items, "customers": customers, "touchpoints": touches,
-              "ad_spend": ad, "events": events}
+              "ad_spend": ad, "events": events, "campaigns": campaigns}
     tables = {k: _tidy(v) for k, v in tables.items()}
     from .sample_anomalies import plant_anomalies  # the cockpit's alerts: issue 12
     tables, anomalies = plant_anomalies(tables, end=end, seed=seed, keep=o["order_id"].to_numpy()[tracked])
-    from .sample_truth import build_truth  # local: keeps this module short
+    from .sample_truth import _f, build_truth  # local: keeps this module short
     truth = build_truth(anomalies=anomalies, seed=seed, n_customers=n_customers, start=start, end=end, tables=tables,
                         mult=mult, days=days, cal_info=cal_info, n_tracked=n_tracked,
                         n_null=n_null, n_buyer_null=n_bn, lam=lam, pdrop=pdrop, nu=nu,
                         mmm=mmm_sample.truth(sched, acq, GAMMA_GAMMA["p"] * GAMMA_GAMMA["gamma"] / (GAMMA_GAMMA["q"] - 1), n_customers))
+    truth["triggers"] = _f(trg_truth)
     return SampleMerchant(tables=tables, truth=truth)
 
 
@@ -294,9 +301,9 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     """Canonical dtypes: times as datetime64[ns], money as float64, counts as int64, text as str."""
     df = df.copy()
     for c in df.columns:
-        if c in ("order_time", "touch_time", "event_time", "first_seen", "date"):
+        if c in ("order_time", "touch_time", "event_time", "first_seen", "date", "sent_at"):
             df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
-        elif c in ("amount", "refund_amount", "discount", "unit_price", "cost", "duration_s"):
+        elif c in ("amount", "refund_amount", "discount", "unit_price", "cost", "duration_s", "coupon_cost"):
             df[c] = df[c].astype("float64")
         elif c in ("quantity", "impressions", "clicks"):
             df[c] = df[c].astype("int64")

@@ -10,6 +10,8 @@ touchpoints.parquet canonical columns
 events.parquet      canonical columns
 ad_spend.xlsx       one sheet "广告投放", Chinese headers, dates as Excel dates
 ad_copies.csv       this month's ad copies (编号, 平台, 文案) for the copy check (sample_copies.py)
+campaigns.csv       UTF-8 with BOM, Chinese headers and groups (实验组/对照组): past campaigns' send log
+opt_out.csv         UTF-8 with BOM, one column 客户ID: buyers who asked not to be messaged
 truth.json          the planted parameters
 client.yaml         the sample client config mapping these files onto the canonical tables
 """
@@ -32,9 +34,11 @@ STATUS_ZH = {"paid": "已支付", "refunded": "已退款", "cancelled": "已取�
 CHANNEL_ZH = {"douyin": "抖音", "wechat": "微信小程序", "xiaohongshu": "小红书", "tmall": "天猫", "search": "搜索广告"}
 CUSTOMER_HEADERS = {"customer_id": "客户ID", "first_seen": "首次访问", "region": "地区", "name": "姓名", "phone": "手机号",
                     "address": "收货地址", "wechat_id": "微信号", "douyin_id": "抖音号", "email": "邮箱"}
+CAMPAIGN_HEADERS = {"customer_id": "客户ID", "campaign": "活动名称", "group": "分组", "sent_at": "发送时间", "coupon_cost": "券成本"}
+GROUP_ZH = {"treatment": "实验组", "holdout": "对照组"}
 AD_HEADERS = {"date": "日期", "channel": "渠道", "campaign": "计划名称", "impressions": "展现量", "clicks": "点击量", "cost": "花费"}
 FILES = ("orders.csv", "order_items.parquet", "customers.csv", "touchpoints.parquet", "events.parquet",
-         "ad_spend.xlsx", "ad_copies.csv", "truth.json", "client.yaml")
+         "ad_spend.xlsx", "ad_copies.csv", "campaigns.csv", "opt_out.csv", "truth.json", "client.yaml")
 
 
 def _slash_time(s: pd.Series) -> pd.Series:
@@ -177,6 +181,13 @@ data:
     format: xlsx
     sheet: 广告投放
     columns: {cols(AD_HEADERS)}
+  campaigns:
+    path: campaigns.csv
+    format: csv
+    encoding: utf-8-sig
+    columns: {cols(CAMPAIGN_HEADERS)}
+    values:
+      group: {cols({v: k for k, v in GROUP_ZH.items()})}
 # This month's ad copies, checked by notebook 08 and `mopkit copycheck --config` (extra term lists: terms: [...]).
 copycheck: {{copies: ad_copies.csv}}
 # Per-notebook parameters (papermill, one to one; see `papermill --help-notebook notebooks/NN_x.ipynb`).
@@ -189,6 +200,7 @@ notebooks:
   dashboard: {{roas_target: 5.0, ctr_drop_pct: 20.0}}
   business_case: {{consulting_fee: 30000, tools_per_month: 800, coupon_cost_per_redemption: 15, staff_hours_per_month: 20, staff_hourly_rate: 80, gross_margin: 0.6, discount_rate: 0.1, horizon_months: 12, ramp_up_months: 3}}
   budget: {{target: new_gmv, media: multiplicative, period_days: 30, max_shift: 0.2, roas_target: 5.0, attribution_model: markov, n_boot: 40, seed: 0}}
+  triggers: {{holdout_share: 0.1, cap_hours: 16, opt_out_path: opt_out.csv, campaign_window_days: 14, coupon_by_tier: {{default: 10, VIP: 20, 钻石: 30}}}}
 """
 
 
@@ -212,6 +224,10 @@ def sample_file_bytes(sample) -> dict[str, bytes]:
         "events.parquet": _parquet_bytes(t["events"]),
         "ad_spend.xlsx": _xlsx_bytes(ad, "广告投放"),
         "ad_copies.csv": ad_copies_csv(),
+        "campaigns.csv": _csv_bytes(t["campaigns"].assign(
+            sent_at=t["campaigns"]["sent_at"].dt.strftime("%Y-%m-%d %H:%M:%S"), group=t["campaigns"]["group"].map(GROUP_ZH),
+            coupon_cost=_money(t["campaigns"]["coupon_cost"])).rename(columns=CAMPAIGN_HEADERS), "utf-8-sig"),
+        "opt_out.csv": _csv_bytes(pd.DataFrame({"客户ID": sample.truth["triggers"]["opt_out_ids"]}), "utf-8-sig"),
         "truth.json": (json.dumps(sample.truth, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
         "client.yaml": client_yaml(sample.truth).encode("utf-8"),
     }

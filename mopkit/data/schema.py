@@ -148,6 +148,17 @@ TABLES: dict[str, Table] = {
                 Column("duration_s", "number", False, "Seconds spent.", "s"),
             ),
         ),
+        Table(
+            "campaigns",
+            "Send log of past campaigns or triggers: who was sent what, and who was held out.",
+            (
+                Column("customer_id", "id", True, "Buyer id (pseudonymised; the same key as orders)."),
+                Column("campaign", "text", True, "Campaign or trigger name."),
+                Column("group", "text", True, "treatment (was sent the message) or holdout (was not)."),
+                Column("sent_at", "time", True, "When the message was sent (for the holdout: when it would have been)."),
+                Column("coupon_cost", "money", False, "Cost of the coupon redeemed by this recipient (0 if none).", "currency", default=0.0),
+            ),
+        ),
     )
 }
 

@@ -1,0 +1,167 @@
+"""The inputs every trigger rule reads, gathered once: paid orders, events, items, contacts, CLV.
+
+Trigger rules look at a customer's behaviour up to ``as_of`` (the last moment the data covers).
+P(alive) and value tiers come from the RFM/CLV notebook's ``outputs/rfm_clv_customers.csv`` when
+it exists; :func:`read_clv` is the one place that knows that file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+
+#: Columns of a candidate list, in order (rule-specific extras follow).
+CANDIDATE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "reason", "suppress"]
+CLV_COLUMNS = ["customer_id", "p_alive", "tier", "segment"]
+
+
+@dataclass(frozen=True)
+class TriggerData:
+    """Canonical tables as the rules read them. Build it with :func:`prepare_data`.
+
+    ``customer_id`` in every table here is an integer code (:meth:`decode` gives the ids back):
+    rules sort, group and join on integers, several times faster than on text ids at millions of
+    rows. The loader's pseudonyms (``c_`` + 12 hex digits) are read as the number they spell;
+    other ids are numbered (``ids[code]``). :func:`mopkit.triggers.run_rule` and
+    :func:`build_triggers` hand back the text ids.
+    """
+
+    orders: pd.DataFrame  # paid orders: order_id, customer_id (code), order_time, amount, channel; sorted by time
+    as_of: pd.Timestamp
+    ids: np.ndarray | None  # customer id of each code; None: codes are the hex value of c_<12 hex> ids
+    events: pd.DataFrame | None = None  # customer_id (code), event_time, event_type, sku, duration_s (any order)
+    order_items: pd.DataFrame | None = None  # order_pos (row of ``orders``), sku
+    customers: pd.DataFrame | None = None  # customer_id (code) + contact columns
+    clv: pd.DataFrame | None = None  # customer_id (code), p_alive, tier, segment (+ monetary if present)
+    product_names: pd.Series | None = None  # sku -> product name (from order_items), for the reasons
+
+    def codes(self, customer_ids) -> np.ndarray:
+        """Codes of the given customer ids (ids that cannot occur in the data are left out)."""
+        given = [str(x) for x in customer_ids]
+        if self.ids is None:
+            return np.array([int(x[2:], 16) for x in given if _PSEUDONYM.fullmatch(x)], dtype="int64")
+        found = pd.Index(self.ids).get_indexer(pd.Index(given, dtype=object))
+        return found[found >= 0]
+
+    def decode(self, codes) -> np.ndarray:
+        """The customer ids of ``codes``."""
+        codes = np.asarray(codes, dtype="int64")
+        if self.ids is None:
+            return np.array([f"c_{x:012x}" for x in codes.tolist()], dtype=object)
+        return self.ids[codes]
+
+
+_PSEUDONYM = re.compile(r"c_[0-9a-f]{12}")
+
+
+def _hex_codes(ids: pd.Series) -> np.ndarray | None:
+    """``c_<12 hex digits>`` ids (the loader's pseudonyms) as the 48-bit numbers they spell, read
+    straight from the Arrow string buffer; None when any id has another form (then they are
+    numbered by hashing instead, about ten times slower at 10M rows)."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.chunked_array([pa.array(ids.to_numpy(dtype=object), type=pa.large_string())]) \
+            if not hasattr(ids.array, "__arrow_array__") else ids.array.__arrow_array__()
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        arr = arr.cast(pa.large_string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if len(arr) == 0 or arr.null_count:
+        return None
+    _, offsets, data = arr.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    if off[-1] - off[0] != 14 * len(arr) or (np.diff(off) != 14).any():
+        return None
+    rows = np.frombuffer(data, dtype=np.uint8)[off[0]:off[-1]].reshape(-1, 14)
+    if (rows[:, 0] != ord("c")).any() or (rows[:, 1] != ord("_")).any():
+        return None
+    raw = rows[:, 2:]
+    lut = np.full(256, 255, dtype=np.uint8)
+    lut[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+    nib = lut[raw]
+    if (nib == 255).any():
+        return None
+    packed = np.zeros((len(arr), 8), dtype=np.uint8)
+    packed[:, 2:] = (nib[:, 0::2] << 4) | nib[:, 1::2]  # 6 bytes, big-endian
+    return packed.view(">u8").ravel().astype("int64")
+
+
+def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise DataError(f"the {table} table lacks columns {missing}", column=", ".join(missing),
+                        fix=f"pass the canonical {table} table (see mopkit/data/schema.py)")
+
+
+def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, order_items: pd.DataFrame | None = None,
+                 customers: pd.DataFrame | None = None, clv: pd.DataFrame | None = None,
+                 as_of=None) -> TriggerData:
+    """Gather the tables the rules read (inputs are not modified).
+
+    Required columns: orders ``order_id, customer_id, order_time, amount`` (``status``: only
+    ``paid`` rows are kept when present); events ``customer_id, event_time, event_type`` (+ ``sku``,
+    ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
+    ``as_of`` defaults to the latest order or event time.
+
+    Raises DataError naming the table when a required column is missing.
+    """
+    _need(orders, ["order_id", "customer_id", "order_time", "amount"], "orders")
+    o = orders[orders["status"] == "paid"] if "status" in orders else orders
+    keep = [c for c in ["order_id", "customer_id", "order_time", "amount", "channel"] if c in o.columns]
+    o = o[keep].sort_values("order_time", kind="stable").reset_index(drop=True)
+    ev = None
+    if events is not None:
+        _need(events, ["customer_id", "event_time", "event_type"], "events")
+        ev = events.assign(**{c: v for c, v in (("sku", ""), ("duration_s", float("nan"))) if c not in events})
+        # not sorted here: each rule sorts only the events it keeps (10M rows cost seconds to sort)
+        ev = ev[["customer_id", "event_time", "event_type", "sku", "duration_s"]]
+    if customers is not None:
+        _need(customers, ["customer_id"], "customers")
+    if clv is not None:
+        _need(clv, ["customer_id", "p_alive", "tier"], "rfm_clv_customers")
+        cols = [c for c in [*CLV_COLUMNS, "monetary"] if c in clv.columns]
+        clv = clv[cols].drop_duplicates("customer_id").reset_index(drop=True)
+    # one integer code per customer id, over every table: the pseudonym's own number, else a
+    # single hashing pass over all ids
+    frames = {k: f for k, f in (("orders", o), ("events", ev), ("customers", customers), ("clv", clv)) if f is not None}
+    all_ids = pd.concat([f["customer_id"].astype(str) for f in frames.values()], ignore_index=True)
+    codes, ids = _hex_codes(all_ids), None
+    if codes is None:
+        codes, ids = pd.factorize(all_ids)
+        ids = np.asarray(ids, dtype=object)
+    bounds = np.cumsum([0] + [len(f) for f in frames.values()])
+    coded = {k: f.assign(customer_id=codes[bounds[i]:bounds[i + 1]].astype("int64")) for i, (k, f) in enumerate(frames.items())}
+    items, names = None, None
+    if order_items is not None:
+        _need(order_items, ["order_id", "sku"], "order_items")
+        pos = pd.Index(o["order_id"].astype(str)).get_indexer(order_items["order_id"].astype(str))
+        items = pd.DataFrame({"order_pos": pos, "sku": order_items["sku"].to_numpy()})[pos >= 0].reset_index(drop=True)
+        if "product_name" in order_items:
+            named = order_items[order_items["product_name"].fillna("").astype(str) != ""]
+            names = named.drop_duplicates("sku").set_index("sku")["product_name"].astype(str)
+    if as_of is None:
+        times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
+        as_of = max(times)
+    return TriggerData(coded["orders"], pd.Timestamp(as_of), ids, coded.get("events"), items,
+                       coded.get("customers"), coded.get("clv"), names)
+
+
+def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:
+    """P(alive), tier and segment per customer from notebook 01's ``rfm_clv_customers.csv``, or None.
+
+    None means the RFM/CLV notebook did not run (or failed): win-back then uses inter-purchase
+    times alone and VIP-at-risk cannot run; the notebook says so.
+    """
+    path = Path(outputs_dir) / "rfm_clv_customers.csv"
+    if not path.exists():
+        return None
+    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    if not {"customer_id", "p_alive", "tier"} <= set(df.columns):
+        return None
+    return df
