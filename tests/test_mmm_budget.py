@@ -88,7 +88,7 @@ def test_notebook_07_is_thin_and_writes_the_plan():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     params = code[0].source
-    for name in ('run_dir: str = ""', 'language: str = "zh"', "max_shift: float", "period_days: int", "channel_bounds: dict"):
+    for name in ('run_dir: str = ""', 'lang: str = "zh"', "max_shift: float", "period_days: int", "channel_bounds: dict"):
         assert name in params, name
     # papermill must parse every line (a quote or "=" in a comment can make it skip one, with a warning)
     from papermill.translators import PythonTranslator

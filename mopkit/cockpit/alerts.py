@@ -7,7 +7,7 @@ Rules (all on the last complete week, Monday to Sunday, overall and per channel)
 * ``ctr_drop``: CTR fell more than ``ctr_drop_pct`` % on the week before. High when the fall
   is at least twice the threshold.
 * ``refund_spike``: refund rate > ``refund_spike_factor`` x its mean over the previous
-  ``lookback_weeks`` weeks and above ``refund_rate_floor``. High at twice the factor.
+  ``lookback_weeks`` weeks and above ``refund_rate_floor``, in a channel-week of at least ``refund_min_orders`` orders. High at twice the factor.
 * ``forecast_off``: the forecast (``outputs/forecast.csv``: date, point, lower, upper, model)
   misses the actuals on the days both cover by a WAPE (sum |actual - point| / sum actual)
   above ``forecast_error_pct`` %. High at twice the threshold. The actuals are the KPI the
@@ -63,6 +63,7 @@ class AlertRules:
     ctr_drop_pct: float | None = 20.0
     refund_spike_factor: float | None = 1.5
     refund_rate_floor: float = 0.05
+    refund_min_orders: int = 100  # a channel-week with fewer orders is not judged: two refunds would swing its rate
     lookback_weeks: int = 4
     forecast_error_pct: float | None = 30.0
     forecast_target: str | None = None  # orders | gmv | net_sales; None: the forecast's own "metric" column
@@ -87,7 +88,7 @@ def rules_from_config(params: dict | None) -> AlertRules:
             out[k] = v
             continue
         try:
-            out[k] = int(v) if k == "lookback_weeks" else float(v)
+            out[k] = int(v) if k in ("lookback_weeks", "refund_min_orders") else float(v)
         except (TypeError, ValueError):
             raise ConfigError(f"alert setting {k} must be a number, got {v!r}", fix=f"e.g. {k}: 20") from None
     return AlertRules(**out)
@@ -120,7 +121,7 @@ def check_alerts(cube: KpiCube, rules: AlertRules = AlertRules(), forecast: pd.D
     week = last_complete_week(cube, as_of)
     start = week - pd.Timedelta(weeks=max(rules.lookback_weeks, 1))
     w = compute_kpis(cube, freq="W", start=start, end=week + pd.Timedelta(days=6),
-                     metrics=["roas", "ctr", "refund_rate"])
+                     metrics=["roas", "ctr", "refund_rate", "orders"])
     rows += _weekly_rules(w[w["status"] == "ok"], week, rules, lang)
     fallbacks: list = []
     if forecast is not None and rules.forecast_error_pct is not None:
@@ -171,7 +172,9 @@ def _weekly_rules(w: pd.DataFrame, week: pd.Timestamp, rules: AlertRules, lang: 
         rr = get("refund_rate", ch, week)
         base = [get("refund_rate", ch, week - pd.Timedelta(weeks=k)) for k in range(1, rules.lookback_weeks + 1)]
         base = [b for b in base if np.isfinite(b)]
-        if rules.refund_spike_factor is not None and np.isfinite(rr) and base and rr > rules.refund_rate_floor:
+        n_orders = get("orders", ch, week)
+        enough = np.isfinite(n_orders) and n_orders >= rules.refund_min_orders
+        if rules.refund_spike_factor is not None and np.isfinite(rr) and base and rr > rules.refund_rate_floor and enough:
             ref = float(np.mean(base))
             ratio = rr / ref if ref > 0 else np.inf
             if ratio > rules.refund_spike_factor:
