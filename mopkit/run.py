@@ -57,6 +57,15 @@ def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+def select_notebooks(only: list[str] | None = None) -> list[Path]:
+    """The notebooks to run: all, or those whose name starts or ends with one of ``only``
+    (``["00", "dashboard"]`` -> 00_data_health, 04_dashboard)."""
+    nbs = list_notebooks()
+    if only:
+        nbs = [p for p in nbs if any(p.stem.startswith(o) or p.stem.endswith(o) for o in only)]
+    return nbs
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -199,13 +208,17 @@ def _execute(nb: Path, out: Path, params: dict, run_dir: Path) -> NotebookResult
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from .kernels import private_kernel
+
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(run_dir), progress_bar=False,
-                            kernel_name="python3", log_output=False,
-                            # the kernel's own start/stop log lines are noise in the run's output;
-                            # cell errors still reach us through PapermillExecutionError
-                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        # Unix sockets in a private folder, not TCP ports: runs side by side cannot collide
+        with private_kernel() as kernel:
+            pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(run_dir), progress_bar=False,
+                                kernel_name="python3", log_output=False,
+                                # the kernel's own start/stop log lines are noise in the run's output;
+                                # cell errors still reach us through PapermillExecutionError
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"], **kernel)
     except PapermillExecutionError as exc:
         evalue = str(exc.evalue).strip().splitlines()
         return NotebookResult(nb.stem, "failed", time.perf_counter() - t0, cell=exc.exec_count,
