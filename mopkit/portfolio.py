@@ -26,8 +26,9 @@ from .i18n import register, t
 from . import kpi as _kpi
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-#: Attention points: a failed run first, then alerts, falling GMV and forecast misses.
-WEIGHTS = {"failed": 100.0, "high": 10.0, "medium": 3.0, "low": 1.0, "gmv_drop_per_pct": 1.0, "miss_per_pct": 1.0}
+#: Attention points: a failed run first, then alerts and falling GMV (per % of drop), then forecast
+#: misses (half a point per % off: a miss says to re-plan, not that sales are suffering).
+WEIGHTS = {"failed": 100.0, "high": 10.0, "medium": 3.0, "low": 1.0, "gmv_drop_per_pct": 1.0, "miss_per_pct": 0.5}
 FORECAST_TOLERANCE = 0.10  # a forecast total within ±10 % of the actual is not a miss
 
 register({
@@ -198,7 +199,9 @@ def client_summary(runs: list[Path], lang: str = "zh") -> dict:
     man = _manifest(latest)
     currency = (man.get("config") or {}).get("currency", "CNY")
     out = latest / OUTPUTS_DIR
-    failed = [n["name"] for n in man.get("notebooks", []) if n.get("status") == "failed"]
+    from .report import section_title
+
+    failed = [section_title(n["name"], lang) for n in man.get("notebooks", []) if n.get("status") == "failed"]
     ok = bool(man.get("ok")) and "finished" in man
     what = ", ".join(failed) or (man.get("report_error") or "") or t("portfolio.na", lang)
     s = {"name": man.get("client", {}).get("name", latest.parent.name), "slug": latest.parent.name,
