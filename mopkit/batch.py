@@ -37,6 +37,10 @@ from pathlib import Path
 from .errors import ConfigError, MopkitError
 
 LOG_TAIL_LINES = 12
+#: Thread-count variables of numpy's BLAS, OpenMP (torch, scikit-learn) and MKL. A local batch of
+#: `jobs` runs gives each run cores // jobs threads unless they are set already; Dask's nanny
+#: sets them to 1 in its workers.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ClientJob:
     only: list[str] | None = None
     report: bool = True
     timeout: float | None = None  # seconds; None = no limit
+    threads: int | None = None  # BLAS/OpenMP/torch threads of the run (unset: the libraries' default)
     label: str = ""  # the client's display name (or the config's folder when unreadable)
     slug: str = ""
 
@@ -145,8 +150,11 @@ def run_one(job: ClientJob) -> dict:
         job_file.write_text(json.dumps(asdict(job)), encoding="utf-8")
         cmd = [sys.executable, "-m", "mopkit.batch", "--one", str(job_file), str(result_file)]
         with open(log, "w", encoding="utf-8") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+            if job.threads:  # runs side by side share the cores instead of each using them all
+                for var in THREAD_VARS:
+                    env.setdefault(var, str(job.threads))
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
             try:
                 code = proc.wait(timeout=job.timeout)
             except subprocess.TimeoutExpired:
@@ -195,13 +203,14 @@ def _child(job_file: str, result_file: str) -> int:
 
 
 def make_jobs(configs: list[Path], runs_root: Path, log_dir: Path, *, only=None, report=True,
-              timeout=None) -> list[ClientJob]:
+              timeout=None, threads=None) -> list[ClientJob]:
     """One :class:`ClientJob` per config; logs are ``<log_dir>/<NN>-<slug>.log``."""
     jobs = []
     for i, cfg in enumerate(configs, 1):
         label, slug = _label(cfg)
         jobs.append(ClientJob(config=str(cfg), runs_root=str(runs_root), log=str(log_dir / f"{i:02d}-{slug}.log"),
-                              only=list(only) if only else None, report=report, timeout=timeout, label=label, slug=slug))
+                              only=list(only) if only else None, report=report, timeout=timeout, threads=threads,
+                              label=label, slug=slug))
     return jobs
 
 
@@ -265,8 +274,10 @@ def run_batch(configs: list[str | Path], runs_root: str | Path | None = None, *,
         log_dir = runs_root / f"batch-{stamp}-{n}"
         n += 1
     log_dir.mkdir(parents=True)
-    job_list = make_jobs([Path(c) for c in configs], runs_root, log_dir, only=only, report=report, timeout=timeout)
     workers = max(1, jobs or os.cpu_count() or 1)
+    threads = None if scheduler or workers == 1 else max(1, (os.cpu_count() or 1) // workers)
+    job_list = make_jobs([Path(c) for c in configs], runs_root, log_dir, only=only, report=report, timeout=timeout,
+                         threads=threads)
     where = f"dask {scheduler if isinstance(scheduler, str) else getattr(scheduler, 'scheduler', scheduler)}" if scheduler else f"local, {workers} at a time"
     say(f"mopkit batch: {len(job_list)} clients ({where}); logs in {log_dir}")
     t0 = time.perf_counter()

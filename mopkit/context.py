@@ -28,6 +28,8 @@ from .plotting import apply_theme
 DATA_DIR = "data"
 OUTPUTS_DIR = "outputs"
 FINDINGS_DIR = "findings"  # under outputs/
+#: Data rows one spreadsheet sheet holds (Excel and WPS: 1,048,576 rows, one of them the header).
+SHEET_MAX_ROWS = 1_048_575
 
 
 def _jsonable(obj: Any):
@@ -107,13 +109,38 @@ class RunContext:
         df.to_csv(path, index=index, encoding="utf-8-sig")
         return path
 
-    def write_xlsx(self, df: pd.DataFrame | dict[str, pd.DataFrame], name: str) -> Path:
-        """Write one frame, or ``{sheet: frame}``, to ``outputs/<name>`` as an Excel workbook."""
+    def write_table(self, df: pd.DataFrame, stem: str, *, csv_max_rows: int = SHEET_MAX_ROWS) -> Path:
+        """A table that can be large (one row per customer): ``outputs/<stem>.csv`` while a
+        spreadsheet can open it, else ``outputs/<stem>.parquet`` (same columns and rows; a CSV no
+        one can open in Excel is slow to write and read). Returns the path written; read it back
+        with :func:`read_output`.
+        """
+        if len(df) <= csv_max_rows:
+            return self.write_csv(df, f"{stem}.csv")
+        path = self.output_path(f"{stem}.parquet")
+        stale = path.with_suffix(".csv")
+        if stale.exists():  # a rerun must not leave an older CSV beside the new table
+            stale.unlink()
+        df.to_parquet(path, index=False)
+        return path
+
+    def write_xlsx(self, df: pd.DataFrame | dict[str, pd.DataFrame], name: str, *,
+                   max_rows: int = SHEET_MAX_ROWS) -> Path:
+        """Write one frame, or ``{sheet: frame}``, to ``outputs/<name>`` as an Excel workbook.
+
+        A frame longer than a sheet holds (``max_rows`` data rows) is split over consecutive
+        sheets ``<sheet> 1``, ``<sheet> 2``, … each with the header, so no row is lost.
+        """
         path = self.output_path(name)
         sheets = df if isinstance(df, dict) else {"data": df}
         with pd.ExcelWriter(path, engine="openpyxl") as xw:
             for sheet, frame in sheets.items():
-                frame.to_excel(xw, sheet_name=str(sheet)[:31], index=False)
+                if len(frame) <= max_rows:
+                    frame.to_excel(xw, sheet_name=str(sheet)[:31], index=False)
+                    continue
+                for k, lo in enumerate(range(0, len(frame), max_rows), 1):
+                    part = f" {k}"
+                    frame.iloc[lo:lo + max_rows].to_excel(xw, sheet_name=str(sheet)[:31 - len(part)] + part, index=False)
         return path
 
     def write_json(self, obj: Any, name: str) -> Path:
@@ -127,6 +154,17 @@ class RunContext:
         items = self._findings.setdefault(section, [])
         items.append({"section": section, "text": str(text), "weight": float(weight), "lang": self.lang})
         write_json(items, self.outputs_dir / FINDINGS_DIR / f"{section}.json")
+
+
+def read_output(run_dir: str | Path, stem: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """``outputs/<stem>.parquet`` or ``outputs/<stem>.csv`` of a run (see
+    :meth:`RunContext.write_table`), with only ``columns`` if given; None when neither exists."""
+    out = Path(run_dir) / OUTPUTS_DIR
+    if (out / f"{stem}.parquet").exists():
+        return pd.read_parquet(out / f"{stem}.parquet", columns=columns)
+    if (out / f"{stem}.csv").exists():
+        return pd.read_csv(out / f"{stem}.csv", usecols=columns, encoding="utf-8-sig")
+    return None
 
 
 def read_findings(run_dir: str | Path) -> list[dict]:

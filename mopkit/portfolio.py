@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .context import OUTPUTS_DIR
+from .context import OUTPUTS_DIR, read_output
 from .errors import MopkitError
 from .i18n import register, t
 
@@ -67,13 +67,8 @@ register({
 
 
 def _read_table(folder: Path, stem: str, columns: list[str] | None = None) -> pd.DataFrame | None:
-    """``outputs/<stem>.parquet`` if present, else ``.csv`` (UTF-8 with BOM); None when neither."""
-    pq, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if pq.exists():
-        return pd.read_parquet(pq, columns=columns)
-    if csv.exists():
-        return pd.read_csv(csv, usecols=columns, encoding="utf-8-sig")
-    return None
+    """``<run>/outputs/<stem>.parquet`` or ``.csv``; None when neither (``folder`` is outputs/)."""
+    return read_output(folder.parent, stem, columns)
 
 
 def _manifest(run_dir: Path) -> dict:
