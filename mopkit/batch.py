@@ -31,7 +31,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import ConfigError, MopkitError
@@ -68,7 +68,6 @@ class BatchResult:
     started: str
     where: str
     jobs: int = 0
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -278,7 +277,8 @@ def run_batch(configs: list[str | Path], runs_root: str | Path | None = None, *,
     threads = None if scheduler or workers == 1 else max(1, (os.cpu_count() or 1) // workers)
     job_list = make_jobs([Path(c) for c in configs], runs_root, log_dir, only=only, report=report, timeout=timeout,
                          threads=threads)
-    where = f"dask {scheduler if isinstance(scheduler, str) else getattr(scheduler, 'scheduler', scheduler)}" if scheduler else f"local, {workers} at a time"
+    address = scheduler if isinstance(scheduler, str) else getattr(getattr(scheduler, "scheduler", None), "address", scheduler)
+    where = f"dask {address}" if scheduler else f"local, {workers} at a time"
     say(f"mopkit batch: {len(job_list)} clients ({where}); logs in {log_dir}")
     t0 = time.perf_counter()
     rows: list[dict] = []
