@@ -217,8 +217,12 @@ def _local(jobs: list[ClientJob], workers: int, say: Callable[[str], None]) -> I
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     # threads only wait: every run is a child process (run_one), so `workers` bounds the processes
+    def start(job: ClientJob) -> dict:
+        say(f"  started {job.label} ({job.slug})")
+        return run_one(job)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mopkit-batch") as pool:
-        futures = {pool.submit(run_one, j): j for j in jobs}
+        futures = {pool.submit(start, j): j for j in jobs}
         for fut in as_completed(futures):
             yield fut.result()
 
