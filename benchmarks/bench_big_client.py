@@ -82,6 +82,7 @@ class TreeMemory(threading.Thread):
         self.root = psutil.Process(pid)
         self.peak = 0
         self.peak_parent = 0
+        self.parent_with_kernels = 0  # the parent's memory while notebook kernels run
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -96,6 +97,8 @@ class TreeMemory(threading.Thread):
                         rss.append(0)
                 self.peak = max(self.peak, sum(rss))
                 self.peak_parent = max(self.peak_parent, rss[0])
+                if len(procs) > 1:
+                    self.parent_with_kernels = max(self.parent_with_kernels, rss[0])
             except psutil.Error:
                 pass
             time.sleep(0.1)
@@ -122,7 +125,8 @@ def run(config: Path, runs: Path, only: list[str] | None) -> dict:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     return {"code": proc.returncode, "total": total, "start+load": first_nb, "report": total - report,
             "notebooks": {n["name"]: (n["status"], n["seconds"]) for n in manifest["notebooks"]},
-            "peak_gb": mem.peak / 1e9, "peak_parent_gb": mem.peak_parent / 1e9, "log": [m for _, m in marks]}
+            "peak_gb": mem.peak / 1e9, "peak_parent_gb": mem.peak_parent / 1e9,
+            "parent_with_kernels_gb": mem.parent_with_kernels / 1e9, "log": [m for _, m in marks]}
 
 
 def main() -> None:
@@ -145,7 +149,7 @@ def main() -> None:
             print(f"  {name:<26}{sec:>8.1f} s  {status}")
         print(f"  {'report':<26}{r['report']:>8.1f} s")
         print(f"  {'total':<26}{r['total']:>8.1f} s   peak memory: process tree {r['peak_gb']:.2f} GB, "
-              f"parent alone {r['peak_parent_gb']:.2f} GB")
+              f"parent alone {r['peak_parent_gb']:.2f} GB, parent while kernels run {r['parent_with_kernels_gb']:.2f} GB")
         if n in BASELINE:
             bs, bm = BASELINE[n]
             ts, tm = TARGET[n]

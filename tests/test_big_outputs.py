@@ -45,11 +45,11 @@ def test_table_is_csv_while_a_spreadsheet_opens_it_then_parquet(ctx):
 def test_workbook_over_the_sheet_limit_is_split_without_losing_rows(ctx):
     df = _customers(10)
     path = ctx.write_xlsx(df, "audiences/winback.xlsx", max_rows=4)
-    sheets = pd.read_excel(path, sheet_name=None)
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert list(sheets) == ["data 1", "data 2", "data 3"]
     assert [len(s) for s in sheets.values()] == [4, 4, 2]
     pd.testing.assert_frame_equal(pd.concat(sheets.values(), ignore_index=True), df, check_dtype=False)
-    small = pd.read_excel(ctx.write_xlsx(df, "audiences/top.xlsx"), sheet_name=None)
+    small = pd.read_excel(ctx.write_xlsx(df, "audiences/top.xlsx"), sheet_name=None, engine="openpyxl")
     assert list(small) == ["data"] and len(small["data"]) == 10
 
 
