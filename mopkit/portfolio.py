@@ -29,6 +29,8 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 #: Attention points: a failed run first, then alerts and falling GMV (per % of drop), then forecast
 #: misses (half a point per % off: a miss says to re-plan, not that sales are suffering).
 WEIGHTS = {"failed": 100.0, "high": 10.0, "medium": 3.0, "low": 1.0, "gmv_drop_per_pct": 1.0, "miss_per_pct": 0.5}
+#: Headline metrics where a fall is good news (coloured green on the page).
+LOWER_IS_BETTER = frozenset({"refund_rate", "cac", "cpa"})
 FORECAST_TOLERANCE = 0.10  # a forecast total within ±10 % of the actual is not a miss
 
 register({
@@ -253,6 +255,9 @@ def build_portfolio(runs_dir: str | Path, *, lang: str = "zh", out_dir: str | Pa
     clients = portfolio(runs_dir, lang)
     for c in clients:
         c["text"] = _lines(c, lang)
+        for k in c["kpis"]:
+            good = k["raw_change"] < 0 if k["metric"] in LOWER_IS_BETTER else k["raw_change"] > 0
+            k["tone"] = "" if not np.isfinite(k["raw_change"]) or k["raw_change"] == 0 else "up" if good else "down"
     now = dt.datetime.now()
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     labels = {k.split(".", 1)[1]: t(k, lang) for k in (

@@ -111,6 +111,7 @@ def test_page_and_pdf_in_the_consultants_language(runs, tmp_path):
     page = html.read_text(encoding="utf-8")
     assert page.index("失败店") < page.index("预警店") < page.index("预测偏差店") < page.index("平稳店")
     assert "客户组合概览" in page and "成交额环比下降 20.0%" in page and "实际订单数比预测高出 50.0%" in page
+    assert '<span class="down">▼ 20.0%</span>' in page  # the alarmed client's GMV fall is shown as bad news
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "失败店" in text and "预警店" in text
     en, _ = build_portfolio(runs, lang="en", out_dir=tmp_path / "en", pdf=False)
