@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -122,11 +121,20 @@ def _tail(path: Path, n: int = LOG_TAIL_LINES) -> str:
     return "\n".join(lines[-n:])
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """Stop a run and everything it started (notebook kernels run in sessions of their own)."""
+    import psutil
+
     try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and its notebook kernels
-    except (ProcessLookupError, PermissionError, AttributeError):
-        proc.kill()
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    proc.kill()
+    for p in family:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def run_one(job: ClientJob) -> dict:
@@ -153,13 +161,17 @@ def run_one(job: ClientJob) -> dict:
             if job.threads:  # runs side by side share the cores instead of each using them all
                 for var in THREAD_VARS:
                     env.setdefault(var, str(job.threads))
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            # same process group as the batch: Ctrl-C stops the runs too
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
             try:
                 code = proc.wait(timeout=job.timeout)
             except subprocess.TimeoutExpired:
-                _kill_group(proc)
+                _kill_tree(proc)
                 proc.wait()
                 code = None
+            except BaseException:  # the batch itself is being stopped
+                _kill_tree(proc)
+                raise
         row["seconds"] = round(time.perf_counter() - t0, 2)
         if result_file.exists():
             row.update(json.loads(result_file.read_text(encoding="utf-8")))
@@ -223,8 +235,12 @@ def _local(jobs: list[ClientJob], workers: int, say: Callable[[str], None]) -> I
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mopkit-batch") as pool:
         futures = {pool.submit(start, j): j for j in jobs}
-        for fut in as_completed(futures):
-            yield fut.result()
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:  # Ctrl-C: start no further client (running ones get the signal too)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _dask(jobs: list[ClientJob], scheduler, say: Callable[[str], None]) -> Iterable[dict]:

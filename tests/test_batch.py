@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 
 import nbformat
@@ -184,3 +185,18 @@ def test_mopkit_kernels_use_private_unix_sockets_and_survive_the_same_race(port_
     assert not folder.exists()  # removed afterwards
     with private_kernel() as kw2:
         assert Path(kw2["config"]["KernelManager"]["connection_file"]).parent != folder
+
+
+def test_a_run_over_its_time_limit_is_stopped_with_everything_it_started(clients, tmp_path):
+    import psutil
+
+    from mopkit.batch import ClientJob, run_one
+
+    job = ClientJob(config=str(clients / "shop1" / "client.yaml"), runs_root=str(tmp_path / "runs"),
+                    log=str(tmp_path / "shop1.log"), only=ONLY, timeout=6.0, label="店铺1", slug="shop1")
+    row = run_one(job)
+    assert row["status"] == "failed" and "time limit of 6 s" in row["error"]
+    assert 6.0 <= row["seconds"] < 30
+    time.sleep(0.5)
+    left = [p for p in psutil.Process().children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [p.cmdline()[:4] for p in left]
