@@ -194,9 +194,18 @@ def test_a_run_over_its_time_limit_is_stopped_with_everything_it_started(clients
 
     job = ClientJob(config=str(clients / "shop1" / "client.yaml"), runs_root=str(tmp_path / "runs"),
                     log=str(tmp_path / "shop1.log"), only=ONLY, timeout=6.0, label="店铺1", slug="shop1")
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}  # e.g. multiprocessing's resource tracker
     row = run_one(job)
     assert row["status"] == "failed" and "time limit of 6 s" in row["error"]
     assert 6.0 <= row["seconds"] < 30
     time.sleep(0.5)
-    left = [p for p in psutil.Process().children(recursive=True) if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    left = [p for p in me.children(recursive=True)
+            if p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [p.cmdline()[:4] for p in left]
+    runs = str(tmp_path / "runs")
+    orphans = []  # kernels run in sessions of their own: look for any process working in our runs
+    for p in psutil.process_iter(["cwd", "status"]):
+        if p.info["cwd"] and p.info["cwd"].startswith(runs) and p.info["status"] != psutil.STATUS_ZOMBIE:
+            orphans.append(p.pid)
+    assert not orphans
