@@ -1,4 +1,4 @@
-"""The ``mopkit`` command: init, run, demo, serve, report, copycheck."""
+"""The ``mopkit`` command: init, run, demo, batch, portfolio, serve, publish, report, copycheck."""
 from __future__ import annotations
 
 import argparse
@@ -28,11 +28,9 @@ def cmd_init(args) -> int:
 
 
 def _run(config: Path, runs: str | None, only: list[str] | None, report: bool) -> int:
-    from .run import list_notebooks, run_client
+    from .run import run_client, select_notebooks
 
-    nbs = list_notebooks()
-    if only:
-        nbs = [p for p in nbs if any(p.stem.startswith(o) or p.stem.endswith(o) for o in only)]
+    nbs = select_notebooks(only)
     res = run_client(config, runs, notebooks=nbs, report=report, progress=lambda m: print(m, flush=True))
     print(res.summary())
     return 0 if res.ok else 1
@@ -118,6 +116,23 @@ def cmd_copycheck(args) -> int:
     for text, _ in CC.findings(result, lang=args.lang)[:1]:
         print(text)
     return 1 if result.has_violation else 0
+def cmd_batch(args) -> int:
+    from .batch import find_configs, run_batch, summary_table
+
+    configs = find_configs(args.configs, args.clients)
+    res = run_batch(configs, args.runs, jobs=args.jobs, scheduler=args.scheduler, only=args.only,
+                    report=not args.no_report, timeout=args.timeout * 60 if args.timeout else None,
+                    progress=lambda m: print(m, flush=True))
+    print(summary_table(res))
+    return 0 if res.ok else 1
+
+
+def cmd_portfolio(args) -> int:
+    from .portfolio import build_portfolio
+
+    html, pdf = build_portfolio(args.runs_dir, lang=args.lang, out_dir=args.out, pdf=not args.no_pdf)
+    print(f"portfolio: {html}" + (f"\n           {pdf}" if pdf else ""))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--runs", default=None, help="runs folder (default ./runs)")
         s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 rfm_clv)")
         s.set_defaults(func=fn)
+    s = sub.add_parser("batch", help="run many clients, a few at a time or on a Dask cluster")
+    s.add_argument("configs", nargs="*", help="client configs (files, or folders holding client.yaml)")
+    s.add_argument("--clients", metavar="DIR", help="also run every DIR/<client>/client.yaml")
+    s.add_argument("-j", "--jobs", type=int, default=None, help="runs at a time (default: the number of cores)")
+    s.add_argument("--scheduler", metavar="tcp://HOST:8786", help="submit the runs to this Dask distributed scheduler")
+    s.add_argument("--runs", default=None, help="runs folder (default ./runs); must be shared with Dask workers")
+    s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 dashboard)")
+    s.add_argument("--no-report", action="store_true", help="skip the HTML/PDF export")
+    s.add_argument("--timeout", type=float, default=None, metavar="MIN", help="stop a client's run after MIN minutes")
+    s.set_defaults(func=cmd_batch)
+    s = sub.add_parser("portfolio", help="one page (HTML + PDF) over every client's latest run")
+    s.add_argument("runs_dir", help="the runs folder (runs/<client>/<timestamp>/)")
+    s.add_argument("--lang", choices=("zh", "en"), default="zh", help="the consultant's language (default zh)")
+    s.add_argument("--out", default=None, help="folder for portfolio-<timestamp>.html/.pdf (default: RUNS_DIR)")
+    s.add_argument("--no-pdf", action="store_true", help="write the HTML page only")
+    s.set_defaults(func=cmd_portfolio)
     s = sub.add_parser("serve", help="serve a run's live dashboard (Voila behind a token-checking gateway)")
     s.add_argument("run_dir")
     s.add_argument("--port", type=int, default=8866)

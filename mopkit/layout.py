@@ -18,6 +18,8 @@ DATA_DIR = "data"
 OUTPUTS_DIR = "outputs"
 FINDINGS_DIR = "findings"  # under outputs/
 FALLBACKS_DIR = "fallbacks"  # under outputs/
+#: Data rows one spreadsheet sheet holds (Excel and WPS: 1,048,576 rows, one of them the header).
+SHEET_MAX_ROWS = 1_048_575
 
 
 def _jsonable(obj: Any):
@@ -49,3 +51,14 @@ def notebook_key(path: str | Path) -> str:
     stem = Path(path).stem
     head, _, rest = stem.partition("_")
     return rest if head.isdigit() and rest else stem
+
+
+def read_output(run_dir: str | Path, stem: str, columns: list[str] | None = None) -> pd.DataFrame | None:
+    """``outputs/<stem>.parquet`` or ``outputs/<stem>.csv`` of a run (see
+    :meth:`mopkit.context.RunContext.write_table`), with only ``columns`` if given; None when neither exists."""
+    out = Path(run_dir) / OUTPUTS_DIR
+    if (out / f"{stem}.parquet").exists():
+        return pd.read_parquet(out / f"{stem}.parquet", columns=columns)
+    if (out / f"{stem}.csv").exists():
+        return pd.read_csv(out / f"{stem}.csv", usecols=columns, encoding="utf-8-sig")
+    return None

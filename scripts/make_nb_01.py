@@ -79,7 +79,7 @@ if res.clv_ok:
 display(clv.tier_table(customers, ctx.lang))
 '''),
     ("code", '''
-ctx.write_csv(customers.reset_index(), "rfm_clv_customers.csv")
+ctx.write_table(customers.reset_index(), "rfm_clv_customers")  # .csv, or .parquet beyond a spreadsheet's rows
 ctx.write_json(res.model_json(), "clv_model.json")
 lists = clv.build_audiences(customers, lang=ctx.lang, currency=ctx.currency)
 for name, frame in lists.items():

@@ -45,10 +45,12 @@ class Gathered:
 
 
 def _read(path: Path, need: list[str]) -> pd.DataFrame | None:
+    if not path.exists() and path.with_suffix(".parquet").exists():  # a per-customer table past a sheet's rows
+        path = path.with_suffix(".parquet")
     if not path.exists():
         return None
     try:
-        df = pd.read_csv(path, encoding="utf-8-sig")
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path.name}: {exc}", file=path, fix="re-run the notebook that writes it") from None
     lack = [c for c in need if c not in df.columns]

@@ -29,7 +29,7 @@ from ..cockpit import cohorts as _cohorts
 from ..cockpit import kpi as _kpi
 # ----------------------------------------------------------------------------------------------
 from ..context import open_run
-from ..layout import read_findings
+from ..layout import read_findings, read_output
 from ..errors import InsufficientDataError, MopkitError
 from ..i18n import channel_name, has, t
 from .labels import ui_labels
@@ -156,10 +156,9 @@ def _pairs(items, orders, level, min_support, lang) -> dict | None:
 
 
 def _segments(outputs: Path, lang: str) -> tuple[dict | None, dict | None]:
-    p = outputs / "rfm_clv_customers.csv"
-    if not p.exists():
+    df = read_output(outputs.parent, "rfm_clv_customers")  # CSV, or Parquet past a spreadsheet's rows
+    if df is None:
         return None, None
-    df = pd.read_csv(p)
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
     res = []
     for col in ("segment", "tier"):

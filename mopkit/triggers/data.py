@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..layout import read_output
 from ..errors import DataError
 
 #: Columns of a candidate list, in order (rule-specific extras follow).
@@ -158,10 +159,10 @@ def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:
     None means the RFM/CLV notebook did not run (or failed): win-back then uses inter-purchase
     times alone and VIP-at-risk cannot run; the notebook says so.
     """
-    path = Path(outputs_dir) / "rfm_clv_customers.csv"
-    if not path.exists():
+    df = read_output(Path(outputs_dir).parent, "rfm_clv_customers")  # CSV, or Parquet past a spreadsheet's rows
+    if df is None:
         return None
-    df = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
+    df = df.astype({"customer_id": str})
     if not {"customer_id", "p_alive", "tier"} <= set(df.columns):
         return None
     return df
