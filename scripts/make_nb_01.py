@@ -38,8 +38,8 @@ res = clv.customer_value(
 customers = res.customers
 if not res.clv_ok:
     display(Markdown("> " + ctx.t("clv.skipped", reason=res.skipped_reason)))
-if res.notes:
-    display(Markdown(f"**{ctx.t('clv.h.notes')}**\\n\\n" + "\\n".join(f"- {n}" for n in clv.notes_text(res, ctx.lang))))
+for fb in clv.fallbacks(res, ctx.lang):  # what was tried, why it failed, what was used instead
+    display(ctx.note_fallback(fb, section="rfm_clv"))
 display(Markdown(f"### {ctx.t('clv.h.segments')}"))
 display(clv.segment_table(customers, ctx.lang, scheme="segment"))
 '''),

@@ -499,11 +499,13 @@ def test_failed_holdout_is_a_visible_fallback(cdnow):
     # a holdout longer than the data: no customer bought before it -> noted, BG/NBD without comparison
     res = customer_value(cdnow, observation_end="1998-06-30", holdout_days=2000, lang="en")
     assert res.comparison is None and res.model.model == "bgnbd"
-    assert any(n["step"] == "model choice" and "2000" in n["tried"] for n in res.notes)
+    assert any(n["kind"] == "holdout_failed" and n["days"] == 2000 for n in res.notes)
     assert res.model_json()["notes"] and res.churn_calibration is None
     from mopkit.clv import notes_text
 
-    assert any("used instead" in s for s in notes_text(res, "en"))
+    en, zh = notes_text(res, "en"), notes_text(res, "zh")
+    assert any("holdout of the last 2000 days" in s and "BG/NBD without comparison" in s for s in en)
+    assert any("最近 2000 天" in s for s in zh) and len(en) == len(zh) == 2  # holdout, and unchecked churn bands
 
 
 def test_penalised_retry_fit_is_reported(cdnow_cal):
@@ -517,4 +519,4 @@ def test_penalised_retry_fit_is_reported(cdnow_cal):
     m._fit_numpy = lambda h, c, rung: broken(h, c, rung) if rung["note"] == "default" else orig(h, c, rung)
     m.fit(cdnow_cal)
     notes = retry_notes(m, None)
-    assert m.rung_ == "penalizer 0.001" and notes and "planted" in notes[0]["why"]
+    assert m.rung_ == "penalizer 0.001" and notes and "planted" in notes[0]["why"] and notes[0]["rung"] == "penalizer 0.001"

@@ -20,7 +20,7 @@ from .models import MODEL_NAMES, TRANSACTION_MODELS, SpendModel, TransactionMode
 from .plots import plot_clv_distribution, plot_conditional_expectation, plot_p_alive_matrix, plot_rfm_heatmap, plot_segments, plot_tracking
 from .rfm import assign_tiers, classic_segments, cn8_segments, rfm_scores, rfm_table, segment_summary
 from .summary import calibration_holdout_split, clv_summary, prepare_transactions, time_unit_args
-from .tables import churn_calibration_table, notes_text, conditional_expectation_table, model_table, segment_table, tier_table, tracking_table
+from .tables import churn_calibration_table, fallbacks, notes_text, conditional_expectation_table, model_table, segment_table, tier_table, tracking_table
 from .value import (CustomerValue, assign_value_tiers, band_churn, calibrate_churn, choose_model, customer_value,
                     fit_value_models, predict_customers, score_rfm)
 
@@ -30,7 +30,7 @@ __all__ = [
     "select_model", "plot_clv_distribution", "plot_conditional_expectation", "plot_p_alive_matrix", "plot_rfm_heatmap",
     "plot_segments", "plot_tracking", "assign_tiers", "classic_segments", "cn8_segments", "rfm_scores", "rfm_table",
     "segment_summary", "calibration_holdout_split", "clv_summary", "prepare_transactions", "time_unit_args",
-    "churn_calibration_table", "notes_text", "conditional_expectation_table", "model_table", "segment_table", "tier_table", "tracking_table",
+    "churn_calibration_table", "fallbacks", "notes_text", "conditional_expectation_table", "model_table", "segment_table", "tier_table", "tracking_table",
     "CustomerValue", "customer_value", "score_rfm", "choose_model", "fit_value_models", "predict_customers",
     "calibrate_churn", "band_churn", "assign_value_tiers",
 ]

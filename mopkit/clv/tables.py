@@ -111,6 +111,19 @@ def churn_calibration_table(res, lang: str) -> pd.DataFrame | None:
     return out
 
 
+def fallbacks(res, lang: str) -> list:
+    """Every fallback of the step as a :class:`mopkit.fallbacks.Fallback` in ``lang`` (what was
+    tried, why it did not work, what was used instead); notebook 01 shows them with ``ctx.note_fallback``."""
+    from ..fallbacks import Fallback
+
+    out = []
+    for n in res.notes:
+        k, fmt = n["kind"], {**n, "what": t(f"clv.fb.what.{n.get('what', 'transaction')}", lang)}
+        why = n.get("why") or t(f"clv.fb.{k}.why", lang)
+        out.append(Fallback(t(f"clv.fb.{k}.tried", lang, **fmt), why, t(f"clv.fb.{k}.used", lang, **fmt)))
+    return out
+
+
 def notes_text(res, lang: str) -> list[str]:
-    """Every fallback of the run in words: what was tried, why it failed, what was used instead."""
-    return [t("clv.note", lang, **n) for n in res.notes]
+    """Every fallback of the step in one sentence each, in ``lang``."""
+    return [fb.text(lang) for fb in fallbacks(res, lang)]

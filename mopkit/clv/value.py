@@ -42,7 +42,7 @@ class CustomerValue:
     spend: object = None  # clv_models.SpendModel
     independence: dict | None = None
     churn_calibration: pd.DataFrame | None = None  # band, customers, predicted and realised no-purchase share
-    notes: list = field(default_factory=list)  # every fallback: what was tried, why it failed, what was used
+    notes: list = field(default_factory=list)  # every fallback: {"kind", "why", ...}; in words by clv.fallbacks()
 
     def model_json(self) -> dict:
         """The content of ``outputs/clv_model.json``."""
@@ -179,13 +179,11 @@ def customer_value(
                                            days_per_unit=days_per_unit(time_unit)))
         res.churn_calibration = calibrate_churn(res, tx, bands, churn_days, **kw)
     elif res.skipped_reason:
-        res.notes.append({"step": "clv", "tried": "repeat-purchase and spend models", "why": res.skipped_reason,
-                          "used": "the R score for churn risk (1 high, 2 medium), no CLV"})
+        res.notes.append({"kind": "clv_skipped", "why": res.skipped_reason})
     cust = band_churn(cust, bands)
     basis = "clv" if tier_basis == "clv" and res.clv_ok else "total_spend"
     if tier_basis == "clv" and not res.clv_ok:
-        res.notes.append({"step": "tiers", "tried": "tiers by predicted CLV", "why": "CLV was skipped",
-                          "used": "tiers by total spend to date"})
+        res.notes.append({"kind": "tiers_by_spend", "why": res.skipped_reason or ""})
     settings["tier_basis_used"] = "clv" if basis == "clv" else "spend"
     res.customers = assign_value_tiers(cust, basis, tier_thresholds or {}, base_tier=base_tier or t("tier.base", lang))
     return res
@@ -213,14 +211,13 @@ def choose_model(tx: pd.DataFrame, end: pd.Timestamp, holdout_days: int, models,
     customer bought before it, or nothing in it) is a recorded fallback to the first model.
     """
     if holdout_days <= 0:
-        notes.append({"step": "model choice", "tried": "no holdout comparison (holdout_days = 0)", "why": "configured",
-                      "used": M.MODEL_NAMES[models[0]]})
+        notes.append({"kind": "no_holdout", "model": M.MODEL_NAMES[models[0]], "why": "holdout_days = 0"})
         return None, None, models[0]
     try:
         cal = calibration_holdout_split(tx, end - pd.Timedelta(days=int(holdout_days)), end, **kw)
     except DataError as exc:
-        notes.append({"step": "model choice", "tried": f"a holdout of the last {holdout_days} days",
-                      "why": exc.message, "used": f"{M.MODEL_NAMES[models[0]]} without comparison"})
+        notes.append({"kind": "holdout_failed", "days": int(holdout_days), "why": exc.message,
+                      "model": M.MODEL_NAMES[models[0]]})
         return None, None, models[0]
     comparison = M.select_model(cal, models, reference=models[0], min_improvement=min_improvement)
     return comparison, cal, comparison.best
@@ -240,11 +237,11 @@ def retry_notes(model, spend) -> list[dict]:
     """A note for each fitted model that needed a later rung of the retry ladder (a penalised or
     loosened fit), naming the rungs that failed and why."""
     out = []
-    for name, m in (("transaction model", model), ("spend model", spend)):
+    for what, m in (("transaction", model), ("spend", spend)):
         if m is None or not getattr(m, "attempts_", None) or m.attempts_[0]["ok"]:
             continue
         failed = "; ".join(f"{a['rung']}: {a['error']}" for a in m.attempts_ if not a["ok"])
-        out.append({"step": name, "tried": failed.split(":")[0], "why": failed, "used": f"the fit with {m.rung_}"})
+        out.append({"kind": "retry", "what": what, "why": failed, "rung": m.rung_})
     return out
 
 
@@ -279,8 +276,7 @@ def calibrate_churn(res: CustomerValue, tx: pd.DataFrame, bands: dict, churn_day
     next ``churn_days`` (capped at the holdout length). None without a holdout comparison (noted).
     """
     if res.comparison is None:
-        res.notes.append({"step": "churn calibration", "tried": "banding the holdout", "why": "no holdout comparison",
-                          "used": "uncalibrated bands"})
+        res.notes.append({"kind": "churn_unchecked", "why": ""})
         return None
     days = int(min(churn_days, res.settings["holdout_days"]))
     cal_end = res.observation_end - pd.Timedelta(days=res.settings["holdout_days"])
