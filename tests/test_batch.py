@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
+from conftest import TEST_SALT
 
 from mopkit.batch import find_configs, run_batch
 from mopkit.cli import main
@@ -36,6 +37,7 @@ def clients(tmp_path_factory) -> Path:
         write_sample_files(generate_sample_merchant(seed=seed, n_customers=2000), folder)
         cfg = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
         cfg["client"] = {"name": f"店铺{i}", "slug": f"shop{i}"}
+        cfg["salt"] = f"{TEST_SALT}-{i}"  # a client of its own needs its own secret salt
         (folder / "client.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     broken = root / "broken"
     broken.mkdir()
