@@ -40,6 +40,7 @@ register(
         "section.forecast": {"zh": "销量预测", "en": "Demand forecast"},
         "section.attribution": {"zh": "多渠道归因与预算", "en": "Channel attribution and budget"},
         "section.dashboard": {"zh": "经营指标看板", "en": "KPI cockpit"},
+        "section.propensity": {"zh": "购买意向与流失风险", "en": "Purchase propensity and churn"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},

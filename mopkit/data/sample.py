@@ -198,6 +198,8 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
 
     # --- events, customers ----------------------------------------------------------------------
     events = _make_events(r_ev, o, items, null_owner[n_bn:], s0[n_bn:], span[n_bn:], t0)
+    from .sample_propensity import add_long_views  # planted browse signal (issue 14); own random stream
+    events = add_long_views(seed, o, items, events, t0, end_s)
     first = pd.concat([
         o.groupby("customer_id")["order_time"].min(),
         touches.groupby("customer_id")["touch_time"].min(),

@@ -181,6 +181,7 @@ notebooks:
   forecast: {{target: orders, horizon: 14, folds: 3, seed: 0}}
   attribution: {{lookback_days: 30, markov_order: 1, roas_target: 5.0, max_shift: 0.2}}
   dashboard: {{roas_target: 5.0, ctr_drop_pct: 20.0}}
+  propensity: {{horizon_days: 30, churn_days: 90, n_train: 3, min_gain: 0.05, seed: 0}}
 """
 
 

@@ -1,0 +1,43 @@
+"""The CLV baseline: P(at least one purchase in the horizon) from a fitted BG/NBD-family model.
+
+The only module of :mod:`mopkit.propensity` that imports the CLV code (``mopkit.clv`` and
+``mopkit.clv_models``), so moving those modules is a one-line change here.
+
+For BG/NBD (Fader, Hardie & Lee 2005) and MBG/NBD (Batislam et al. 2007) a customer drops out
+only right after a purchase, so a customer alive at ``T`` who makes no purchase in ``(T, T + t]``
+is still alive; given alive, purchases are Poisson(λ) with λ | history ~ Gamma(r + x, α + T).
+Hence P(no purchase in t) = 1 - P(alive) + P(alive) · ((α + T) / (α + T + t))^(r + x), and
+
+    P(at least one purchase in t) = P(alive) · (1 - ((α + T) / (α + T + t))^(r + x)).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import clv as _clv  # the one import of the CLV step (see module docstring)
+from .. import clv_models as _models
+from ..errors import UnknownNameError
+
+CLV_MODELS = ("bgnbd", "mbgnbd")  # those with the closed form above
+
+
+def p_purchase(transactions: pd.DataFrame, cutoff, customers: pd.Index, *, horizon_days: int,
+               model: str = "bgnbd", seed: int = 0) -> tuple[np.ndarray, dict]:
+    """P(at least one purchase in ``[cutoff, cutoff + horizon_days)``) for ``customers``.
+
+    ``transactions``: customer_id, order_time, amount, all strictly before ``cutoff`` (the model is
+    fitted on them, in days, observation end = the day before the cutoff). Returns the
+    probabilities in the order of ``customers`` and the fitted parameters.
+    """
+    if model not in CLV_MODELS:
+        raise UnknownNameError(f"unknown CLV baseline model {model!r}", fix=f"use one of {list(CLV_MODELS)}")
+    end = pd.Timestamp(cutoff).normalize() - pd.Timedelta(days=1)
+    summary = _clv.clv_summary(transactions, end, amount_col=None, freq="D")
+    fitted = _models.TransactionModel(model, seed=seed).fit(summary)
+    s = summary.reindex(customers)
+    x, tx, T = (s[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    p_alive = fitted.p_alive(x, tx, T)
+    r, alpha = fitted.params_["r"], fitted.params_["alpha"]
+    p = p_alive * (1.0 - ((alpha + T) / (alpha + T + horizon_days)) ** (r + x))
+    return np.clip(p, 0.0, 1.0), {"model": model, "params": dict(fitted.params_), "loglik": fitted.loglik_}
