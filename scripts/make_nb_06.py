@@ -6,14 +6,14 @@ from nbtools import write_notebook
 PARAMS = '''
 run_dir: str = ""  # run folder made by `mopkit run`; empty: a fresh run of the bundled sample client
 language: str = "zh"  # "zh" or "en": language of every heading, table and chart
-horizon_days: int = 30  # propensity = P(a purchase in the next horizon_days)
-churn_days: int = 90  # churn = no purchase in the next churn_days
+horizon_days: int = 30  # propensity: the probability of a purchase in the next horizon_days
+churn_days: int = 90  # churn: no purchase in the next churn_days
 active_days: int = 365  # churn is asked of customers who bought in the last active_days; the others are "lapsed"
 n_train: int = 3  # training cutoffs, one horizon apart, before the test window (at least 2)
 models: list = ["hgb", "logistic_rfm", "bgnbd"]  # candidates: hgb, lightgbm (if installed), logistic_rfm, bgnbd
-min_gain: float = 0.05  # trees are used only if their PR-AUC beats both baselines by this share (0.05 = 5 %)
+min_gain: float = 0.05  # trees are used only if their PR-AUC beats both baselines by this share (0.05: 5 %)
 clv_model: str = "bgnbd"  # the CLV baseline: "bgnbd" or "mbgnbd"
-audience_deciles: list = [1]  # deciles in the coupon / trigger audience (1 = the top 10 %)
+audience_deciles: list = [1]  # deciles in the coupon / trigger audience (1: the top 10 %)
 seed: int = 0  # random seed (training, calibration folds, importance)'''
 
 CELLS = [
@@ -21,7 +21,7 @@ CELLS = [
 from IPython.display import Markdown, display
 import mopkit.propensity as PR
 from mopkit.propensity import plots as PP
-from mopkit.propensity.tables import importance_table, lift_display
+from mopkit.propensity.tables import decile_summary, importance_table, lift_display
 from mopkit.context import open_run
 from mopkit.errors import InsufficientDataError
 
@@ -93,7 +93,7 @@ if res is not None:
     ctx.write_csv(top, "audiences/propensity_top_decile.csv")
     ctx.write_xlsx(top, "audiences/propensity_top_decile.xlsx")
     display(Markdown(f"### {ctx.t('propensity.nb.h.scores')}\\n\\n{ctx.t('propensity.nb.scores_note', n=len(top))}"))
-    display(top.head(10))
+    display(decile_summary(res, ctx.lang))
 '''),
     ("code", '''
 if res is not None:

@@ -60,6 +60,8 @@ LABELS = {
     "propensity.col.rate": {"zh": "实际购买率", "en": "Actual purchase rate"},
     "propensity.col.lift": {"zh": "提升度", "en": "Lift"},
     "propensity.col.cum_capture": {"zh": "累计覆盖率", "en": "Cumulative capture"},
+    "propensity.col.mean_propensity": {"zh": "平均购买概率", "en": "Mean propensity"},
+    "propensity.col.mean_churn": {"zh": "平均流失风险", "en": "Mean churn risk"},
     "propensity.col.feature": {"zh": "特征", "en": "Feature"},
     "propensity.col.importance": {"zh": "重要性 (PR-AUC 下降)", "en": "Importance (PR-AUC drop)"},
     "propensity.audience.top_decile": {"zh": "高购买意向（前10%）", "en": "Most likely to buy (top 10%)"},

@@ -39,7 +39,7 @@ CALIBRATIONS = ("none", "sigmoid", "isotonic")
 
 
 def _hgb(seed: int, n_threads: int = 1):  # threads: set by threadpool_limits in the pipeline
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.06, max_leaf_nodes=31, min_samples_leaf=40,
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=40,
                                           l2_regularization=1.0, early_stopping=False, random_state=seed), None
 
 
@@ -48,7 +48,7 @@ def _lightgbm(seed: int, n_threads: int = 1):
         from lightgbm import LGBMClassifier  # noqa: PLC0415 - optional, measured against hgb
     except ImportError:
         raise ModelError("LightGBM is not installed", fix="pip install lightgbm, or use model 'hgb'") from None
-    return LGBMClassifier(n_estimators=200, learning_rate=0.06, num_leaves=31, min_child_samples=40, reg_lambda=1.0,
+    return LGBMClassifier(n_estimators=100, learning_rate=0.1, num_leaves=31, min_child_samples=40, reg_lambda=1.0,
                           subsample=1.0, colsample_bytree=1.0, random_state=seed, deterministic=True,
                           force_row_wise=True, n_jobs=n_threads, verbose=-1), None
 

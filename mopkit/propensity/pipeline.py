@@ -126,7 +126,7 @@ def _fit_trained(name, frames_fit, frame_cal, seed, max_train_rows, n_threads=1)
 
 def run_task(act: Activity, *, task: str = "purchase", horizon_days: int = 30, active_days: int | None = None,
              n_train: int = 3, models=DEFAULT_MODELS, min_gain: float = 0.05, clv_model: str = "bgnbd",
-             seed: int = 0, max_train_rows: int | None = None, importance_rows: int = 20_000,
+             seed: int = 0, max_train_rows: int | None = None, importance_rows: int = 8_000,
              explain: bool = True, n_threads: int = 1) -> TaskResult:
     """Compare ``models`` on the time split of one task; choose; refit the choice one window later.
 

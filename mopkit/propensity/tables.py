@@ -52,3 +52,15 @@ def audience(result, lang: str = "zh", deciles=(1,)) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": s["customer_id"], "audience": t("propensity.audience.top_decile", lang),
                          "reason": s["reasons"], "propensity": s["propensity"], "decile": s["decile"],
                          "churn_risk": s["churn_risk"]}).reset_index(drop=True)
+
+
+def decile_summary(result, lang: str = "zh") -> pd.DataFrame:
+    """Customers, mean propensity and mean churn risk per decile of today's scores."""
+    s = result.scores
+    g = s.groupby("decile")
+    return pd.DataFrame({
+        t("propensity.col.decile", lang): list(g.groups),
+        t("propensity.col.customers", lang): g.size().to_numpy(),
+        t("propensity.col.mean_propensity", lang): g["propensity"].mean().round(3).to_numpy(),
+        t("propensity.col.mean_churn", lang): g["churn_risk"].mean().round(3).to_numpy(),
+    })
