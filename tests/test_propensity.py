@@ -185,13 +185,16 @@ def _subsample(tables, share, seed=0):
 @pytest.fixture(scope="module")
 def fitted(sample):
     t = _subsample(sample.tables, 0.5)  # half of the buyers keeps the test under a minute
-    return fit_propensity(t["orders"], t["events"], t["touchpoints"], horizon_days=30, churn_days=90, seed=0, lang="en")
+    return fit_propensity(t["orders"], t["events"], t["touchpoints"], horizon_days=30, churn_days=90, seed=0, lang="en",
+                          models=("lightgbm", "hgb", "logistic_rfm", "bgnbd"))
 
 
 def test_trees_beat_both_baselines_and_find_the_planted_signal(fitted):
     buy = fitted.purchase
     m = buy.metrics
     assert buy.chosen in TREES and buy.trees_win
+    for tree in TREES:  # both tree libraries find the signal; they differ by little (README)
+        assert m.loc[tree, "pr_auc"] > 1.05 * max(m.loc["logistic_rfm", "pr_auc"], m.loc["bgnbd", "pr_auc"])
     for base in ("logistic_rfm", "bgnbd"):
         assert m.loc[buy.chosen, "pr_auc"] > 1.05 * m.loc[base, "pr_auc"]
     top3 = set(buy.importance["feature"].head(3))
@@ -205,10 +208,11 @@ def test_scores_cover_every_buyer_with_reasons(fitted):
     assert s.loc[s["lapsed"], "churn_risk"].isna().all() and s.loc[~s["lapsed"], "churn_risk"].between(0, 1).all()
     top = s[s["decile"] == 1]
     assert (top["reasons"].str.len() > 0).mean() > 0.9
+    assert (s.loc[s["decile"] > 3, "reasons"] == "").all()  # reasons only where a message is worth sending
     assert top["propensity"].min() >= s.loc[s["decile"] == 2, "propensity"].max()
     j = fitted.model_json()
     json.dumps(j, allow_nan=False)
-    assert j["purchase"]["chosen"] == fitted.purchase.chosen and set(j["purchase"]["metrics"]) >= {"hgb", "logistic_rfm", "bgnbd"}
+    assert j["purchase"]["chosen"] == fitted.purchase.chosen and set(j["purchase"]["metrics"]) == {"lightgbm", "hgb", "logistic_rfm", "bgnbd"}
 
 
 def test_deterministic_and_too_short_history():

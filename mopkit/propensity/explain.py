@@ -12,8 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
+from sklearn.metrics import average_precision_score
 
 from .labels import reason_text
+
+
+def _pr_auc(model, X, y) -> float:
+    return float(average_precision_score(y, model.predict_proba(X)[:, 1]))
 
 
 def importance(model, X: pd.DataFrame, y, *, seed: int = 0, n_repeats: int = 3, max_rows: int = 8_000) -> pd.DataFrame:
@@ -24,7 +29,7 @@ def importance(model, X: pd.DataFrame, y, *, seed: int = 0, n_repeats: int = 3, 
     if len(X) > max_rows:
         idx = np.sort(np.random.default_rng(seed).choice(len(X), max_rows, replace=False))
         X, y = X.iloc[idx], y[idx]
-    r = permutation_importance(model, X, y, scoring="average_precision", n_repeats=n_repeats, random_state=seed)
+    r = permutation_importance(model, X, y, scoring=_pr_auc, n_repeats=n_repeats, random_state=seed)
     out = pd.DataFrame({"feature": X.columns, "importance": r.importances_mean, "std": r.importances_std})
     return out.sort_values(["importance", "feature"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
