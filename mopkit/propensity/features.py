@@ -30,11 +30,24 @@ LONG_VIEW_S = 180.0  # a "long view": dwell of at least 3 minutes
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 
 
+def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Row order by (code, time). One argsort of a packed int64 key (code, then time in ms from
+    the first row; rows within the same millisecond keep their input order) when it fits in 63
+    bits, which is 3-4x faster than ``np.lexsort``; otherwise ``np.lexsort``."""
+    if len(times) == 0:
+        return np.arange(0)
+    ms = (times - times.min()) // 1_000_000
+    span = int(ms.max()) + 1
+    if (int(codes.max()) + 1) * span < 2**62:
+        return np.argsort(codes * np.int64(span) + ms, kind="stable")
+    return np.lexsort((times, codes))
+
+
 class _Stream:
     """Rows of one activity sorted by (customer code, time), with per-customer block starts."""
 
     def __init__(self, codes: np.ndarray, times: np.ndarray, n_customers: int, **cols):
-        order = np.lexsort((times, codes))
+        order = _sort_order(codes, times)
         self.codes = codes[order]
         self.t = times[order]
         self.cols = {k: np.asarray(v)[order] for k, v in cols.items()}
@@ -204,8 +217,9 @@ def features_at(act: Activity, cutoff, *, active_days: int | None = None) -> pd.
     f["refunds"] = O.count(lo, c, mask=O.cols["refunded"]).astype(float)
     f["cancellations"] = O.count(lo, c, mask=O.cols["cancelled"]).astype(float)
     m = P.t < c
-    pair = np.unique(P.codes[m] * len(act.channels) + P.cols["channel"][m])
-    f["n_channels"] = np.bincount(pair // len(act.channels), minlength=act.ids.size).astype(float)
+    nch = max(len(act.channels), 1)
+    per = np.bincount(P.codes[m] * nch + P.cols["channel"][m], minlength=act.ids.size * nch).reshape(act.ids.size, nch)
+    f["n_channels"] = (per > 0).sum(axis=1).astype(float)
     last_idx = np.clip(P.start + k - 1, 0, len(P.t) - 1)
     last_ch = np.where(k > 0, P.cols["channel"][last_idx], -1)
     for j, ch in enumerate(act.channels):
