@@ -81,6 +81,8 @@ if res is not None:
     display(Markdown(f"### {ctx.t('propensity.nb.h.churn')}"))
     if res.churn is not None:
         display(PR.metrics_table(res.churn, ctx.lang))
+        verdict = "propensity.nb.verdict_wins" if res.churn.trees_win else "propensity.nb.verdict_loses"
+        display(Markdown("**" + ctx.t(verdict, model=PR.labels.model_label(res.churn.chosen, ctx.lang), gain=min_gain) + "**"))
     else:
         display(Markdown("> " + ctx.t("propensity.nb.churn_skipped", reason=res.churn_skipped)))
 '''),

@@ -226,3 +226,17 @@ def test_deterministic_and_too_short_history():
     short = t["orders"][t["orders"]["order_time"] < "2024-03-01"]
     with pytest.raises(InsufficientDataError, match="too short"):
         fit_propensity(short, n_train=3)
+
+
+def test_run_writes_scores_model_and_audience(small_run):
+    """`mopkit run` (the shared small run of conftest) writes the propensity outputs."""
+    assert small_run.ok, small_run.summary()
+    out = Path(small_run.run_dir) / "outputs"
+    scores = pd.read_csv(out / "propensity_scores.csv", encoding="utf-8-sig")
+    assert list(scores.columns) == ["customer_id", "propensity", "decile", "churn_risk", "lapsed", "reasons"]
+    assert scores["customer_id"].str.startswith("c_").all()  # pseudonyms, never raw ids
+    model = json.loads((out / "propensity_model.json").read_text(encoding="utf-8"))
+    assert model["purchase"]["chosen"] in model["purchase"]["metrics"]
+    top = pd.read_csv(out / "audiences" / "propensity_top_decile.csv", encoding="utf-8-sig")
+    assert set(top["customer_id"]) == set(scores.loc[scores["decile"] == 1, "customer_id"])
+    assert json.loads((out / "findings" / "propensity.json").read_text(encoding="utf-8"))

@@ -27,6 +27,10 @@ LABELS = {
         "zh": "在近 {active} 天买过的 {n:,} 位客户中，{k:,} 位（{share:.0%}）未来 {d} 天不再购买的风险超过 {thr:.0%}，应优先挽留。",
         "en": "Of the {n:,} customers who bought in the last {active} days, {k:,} ({share:.0%}) have a risk above {thr:.0%} of not buying in the next {d} days: prioritise them for retention.",
     },
+    "propensity.find.churn_simple": {
+        "zh": "流失预测上，梯度提升树没有比简单模型高出 {gain:.0%}，因此流失风险采用「{model}」。",
+        "en": "For churn the gradient-boosted trees did not beat the simple models by {gain:.0%}, so churn risk comes from {model}.",
+    },
     "propensity.find.calibration": {
         "zh": "模型给出的概率经过{cal}：检验窗口上 Brier 分数 {brier:.3f}，预测 {pred:.1%} 的平均购买率，实际为 {obs:.1%}。",
         "en": "The model's probabilities are calibrated ({cal}): Brier score {brier:.3f} on the test window, predicted average purchase rate {pred:.1%} vs {obs:.1%} observed.",
@@ -55,6 +59,9 @@ def findings(result, lang: str = "zh", *, churn_threshold: float = 0.8) -> list[
     s = buy.test_scores[buy.chosen]
     out.append((t("propensity.find.calibration", lang, cal=t(f"propensity.cal.{cal}", lang), brier=float(m.loc[buy.chosen, "brier"]),
                   pred=float(np.mean(s)), obs=float(np.mean(buy.test_y))), 0.4))
+    if result.churn is not None and result.churn.best_tree is not None and not result.churn.trees_win:
+        out.append((t("propensity.find.churn_simple", lang, model=model_label(result.churn.chosen, lang),
+                      gain=result.churn.min_gain), 0.35))
     if result.churn is not None:
         risk = result.scores["churn_risk"].dropna()
         k = int((risk > churn_threshold).sum())
