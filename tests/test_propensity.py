@@ -240,3 +240,36 @@ def test_run_writes_scores_model_and_audience(small_run):
     top = pd.read_csv(out / "audiences" / "propensity_top_decile.csv", encoding="utf-8-sig")
     assert set(top["customer_id"]) == set(scores.loc[scores["decile"] == 1, "customer_id"])
     assert json.loads((out / "findings" / "propensity.json").read_text(encoding="utf-8"))
+
+
+def test_missing_column_is_a_clear_error():
+    orders, events = _tiny()
+    with pytest.raises(DataError, match="event_type"):
+        prepare_activity(orders, events.drop(columns=["event_type"]))
+    with pytest.raises(DataError, match="no order counts as a purchase"):
+        prepare_activity(orders.assign(status="cancelled"))
+
+
+def test_charts_and_findings_in_both_languages(fitted):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mopkit.propensity import findings
+    from mopkit.propensity import plots as PP
+
+    buy = fitted.purchase
+    for fn in (PP.plot_roc, PP.plot_pr, PP.plot_calibration):
+        ax = fn(buy, "en")
+        assert len(ax.get_lines()) >= len(buy.metrics)  # one curve per model
+        plt.close(ax.figure)
+    ax = PP.plot_lift(buy, "zh")
+    assert [round(p.get_height(), 6) for p in ax.patches] == [round(v, 6) for v in buy.lift["lift"]]
+    plt.close(ax.figure)
+    ax = PP.plot_importance(buy, "zh")
+    assert len(ax.patches) == min(10, len(buy.importance))
+    plt.close(ax.figure)
+    zh, en = findings(fitted, "zh"), findings(fitted, "en")
+    assert len(zh) == len(en) >= 4 and all(0 <= w <= 1 for _, w in zh)
+    assert "PR-AUC" in en[0][0] and f"{buy.metrics.loc[buy.chosen, 'pr_auc']:.3f}" in en[0][0]

@@ -122,7 +122,7 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
     net = amount - refund
     is_buy = (status != "cancelled") & (net > 0)
     if not is_buy.any():
-        raise DataError("no order counts as a purchase (all cancelled or fully refunded)", table="orders",
+        raise DataError("no order counts as a purchase (all cancelled or fully refunded)", column="status",
                         fix="check the status mapping (data.orders.values.status)")
     dropped = pd.DataFrame({"reason": ["no customer id", "cancelled", "net amount <= 0 (fully refunded or free)"],
                             "rows": [int(orders["customer_id"].isna().sum()), int((status == "cancelled").sum()),
