@@ -80,7 +80,7 @@ def _manifest(run_dir: Path) -> dict:
 def run_headline(run_dir: str | Path, lang: str | None = None) -> dict:
     """Headline KPIs and alert count of one run: ``{"kpis": [...], "alerts": n | None}``.
 
-    ``kpis`` are :func:`mopkit.kpi.headline` dicts (label, value and change as text, raw numbers)
+    ``kpis`` are :func:`mopkit.cockpit.headline` dicts (label, value and change as text, raw numbers)
     of the latest period; empty when the KPI cockpit did not run. ``lang`` defaults to the
     client's language.
     """

@@ -51,6 +51,7 @@ register(
         "section.business_case": {"zh": "投资回报测算", "en": "Business case"},
         "section.budget": {"zh": "智能预算：响应曲线与预算优化", "en": "Smart budget: response curves and optimisation"},
         "section.triggers": {"zh": "触发式营销与活动效果", "en": "Triggered marketing and campaign results"},
+        "section.propensity": {"zh": "购买意向与流失风险", "en": "Purchase propensity and churn"},
         "report.orders": {"zh": "订单数", "en": "Orders"},
         "report.gmv": {"zh": "成交额", "en": "GMV"},
         "report.buyers": {"zh": "购买客户", "en": "Buyers"},

@@ -96,7 +96,7 @@ def test_run_machinery_layers_point_one_way():
     assert not {m for m in g["mopkit.layout"] if m.startswith("mopkit.")}  # the bottom imports nothing of ours
 
 
-@pytest.mark.parametrize("pkg", ["clv", "cockpit", "forecast", "attribution", "mmm", "business", "triggers"])
+@pytest.mark.parametrize("pkg", ["clv", "cockpit", "forecast", "attribution", "mmm", "business", "triggers", "propensity"])
 def test_analysis_packages_share_one_shape(pkg):
     import importlib
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import TEST_SALT
 
 import mopkit.triggers as T
 from mopkit.errors import DataError
@@ -78,7 +79,7 @@ def test_audience_files_hold_pseudonyms_and_groups(triggers):
     raw_ids = set(TRUTH["opt_out_ids"])
     for rule, df in files.items():
         assert list(df.columns) == T.FILE_COLUMNS
-        assert df["customer_id"].str.fullmatch(r"c_[0-9a-f]{12}").all(), rule
+        assert df["customer_id"].str.fullmatch(r"c_[0-9a-f]{32}").all(), rule
         assert not raw_ids & set(df["customer_id"])
         assert set(df["group"]) <= {"treatment", "holdout"}
     preview = T.preview_table(files, "en", n=1)
@@ -114,7 +115,7 @@ def test_send_log_comes_back_as_a_campaigns_table(triggers, tables, tmp_path):
     assert list(log.columns) == TABLES["campaigns"].names
     log.to_csv(tmp_path / "send_log.csv", index=False)
     tables["orders"].to_csv(tmp_path / "orders.csv", index=False)
-    cfg = parse_config({"client": {"name": "t", "slug": "t"}, "salt": "x",
+    cfg = parse_config({"client": {"name": "t", "slug": "t"}, "salt": TEST_SALT,
                         "data": {"orders": {"path": "orders.csv"}, "campaigns": {"path": "send_log.csv"}}},
                        tmp_path / "client.yaml")
     loaded = load_tables(cfg).tables["campaigns"]

@@ -199,6 +199,8 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
     ev_trg, campaigns, trg_truth = trg.plant(seed, o, prod.catalogue(), end=end, n_customers=n_customers)
     events = pd.concat([events, ev_trg], ignore_index=True).sort_values(
         ["event_time", "customer_id", "event_type", "sku"], kind="stable").reset_index(drop=True)
+    from .sample_propensity import add_long_views  # planted browse signal (issue 14); own random stream
+    events = add_long_views(seed, o, items, events, t0, end_s)
     first = pd.concat([
         o.groupby("customer_id")["order_time"].min(),
         touches.groupby("customer_id")["touch_time"].min(),

@@ -201,6 +201,7 @@ notebooks:
   business_case: {{consulting_fee: 30000, tools_per_month: 800, coupon_cost_per_redemption: 15, staff_hours_per_month: 20, staff_hourly_rate: 80, gross_margin: 0.6, discount_rate: 0.1, horizon_months: 12, ramp_up_months: 3}}
   budget: {{target: new_gmv, media: multiplicative, period_days: 30, max_shift: 0.2, roas_target: 5.0, attribution_model: markov, n_boot: 40, seed: 0}}
   triggers: {{holdout_share: 0.1, cap_hours: 16, opt_out_path: opt_out.csv, campaign_window_days: 14, coupon_by_tier: {{default: 10, VIP: 20, 钻石: 30}}}}
+  propensity: {{horizon_days: 30, churn_days: 90, n_train: 3, min_gain: 0.05, seed: 0}}
 """
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from . import sample_journeys as jr
 from . import sample_products as prod
+from .sample_propensity import truth as _propensity_truth
 
 
 def _f(x):
@@ -101,6 +102,7 @@ def build_truth(*, seed, n_customers, start, end, tables, mult, days, cal_info, 
                    "rules": "for a share of paid orders: 1-2 views per bought SKU in the 3 days before, add_to_cart "
                             "(70% of lines, last day), favorite (10%); some prospects view 1-3 random SKUs during "
                             "their journey"},
+        "propensity": _propensity_truth(tables, end),
         "fake_columns": ["customers.name", "customers.phone", "customers.address", "customers.wechat_id",
                          "customers.douyin_id", "customers.email"],
         "anomalies": {

@@ -44,7 +44,7 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
 
-def findings(result, lang: str = "zh", *, campaigns: pd.DataFrame | None = None, currency: str = "CNY") -> list[tuple[str, float]]:
+def findings(result, *, lang: str = "zh", campaigns: pd.DataFrame | None = None, currency: str = "CNY") -> list[tuple[str, float]]:
     """Findings ``(text, weight)`` from a :class:`TriggerResult` and optional campaign results.
 
     Measured campaign verdicts weigh most (0.8 for a proven win or harm), then the audience size
