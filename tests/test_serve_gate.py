@@ -60,9 +60,31 @@ def _start(tmp_path_factory, *args):
 def server(tmp_path_factory):
     proc, port, log = _start(tmp_path_factory, "--max-kernels", str(CAP), "--cull-idle", "600")
     yield proc, port
-    if proc.poll() is None:
-        proc.kill()
+    _stop(proc)  # normally already stopped by test_sigterm_leaves_no_process_behind
     log.close()
+
+
+def _stop(proc) -> None:
+    """SIGTERM `mopkit serve` (it stops Voila and the kernels); kill whatever of its family is left,
+    so a failing test leaves no Voila or kernel behind (a bare kill would orphan them)."""
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        family = []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=10)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=10)
 
 
 def _kernels(proc) -> list:
@@ -90,8 +112,7 @@ def test_widgets_work_through_the_gateway_and_idle_kernels_are_culled_with_the_t
             assert not held <= {k.pid for k in _kernels(proc)}, "no idle kernel was culled"
             browser.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=40)
+        _stop(proc)
         log.close()
 
 
