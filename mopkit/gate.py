@@ -12,22 +12,35 @@ forwards a request only when
 * a page render would not start more than ``max_kernels`` live kernels; otherwise the visitor
   gets a "busy, retry" page (HTTP 503 with ``Retry-After``) instead of a silent hang.
 
-Live kernels are Voila's child processes (minus the pre-heated pool) plus renders in flight,
-so ten simultaneous visitors cannot all slip under the cap.
+Live kernels are counted by identity, not by process count: every page Voila renders names the
+kernel it handed to the visitor (``"kernelId"`` in the page config); the gateway keeps those ids
+and counts the ones whose kernel process (``kernel-<id>.json`` on its command line) is still a
+child of Voila, plus renders in flight, so ten simultaneous visitors cannot all slip under the
+cap. Pre-heated kernels waiting in Voila's pool were never handed out and are not counted, even
+while the pool is being refilled (Voila refills it ``fill_delay`` seconds after a visit, so
+"children minus pool size" undercounted right after visits); a kernel Voila culls or shuts down
+(the page's ``beforeunload``) stops counting when its process ends.
 """
 from __future__ import annotations
 
+import gzip
 import hmac
 import html
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psutil
 from tornado import httpclient, web, websocket
+from tornado.log import gen_log
 
 COOKIE = "mopkit_token"
 HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
        "transfer-encoding", "upgrade", "host", "origin", "content-length"}
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+#: the kernel a rendered page is attached to (Voila's page config) and a kernel process's
+#: connection file (jupyter_client names it after the kernel id)
+PAGE_KERNEL = re.compile(rb'"kernelId"\s*:\s*"([0-9a-f-]{36})"')
+PROC_KERNEL = re.compile(r"kernel-([0-9a-f-]{36})\.json")
 
 BUSY = """<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{retry}">
 <title>{title}</title><style>body{{font-family:sans-serif;max-width:36em;margin:15vh auto;color:#1f2933}}</style></head>
@@ -58,27 +71,56 @@ class Gate:
     """Shared state of the gateway: upstream address, token, allowed hosts, kernel accounting."""
 
     def __init__(self, upstream_port: int, token: str, *, ip: str = "127.0.0.1", allow_hosts=(),
-                 max_kernels: int = 5, voila_pid: int | None = None, pool_size: int = 0, lang: str = "zh",
-                 retry_s: int = 20):
+                 max_kernels: int = 5, voila_pid: int | None = None, lang: str = "zh", retry_s: int = 20):
         if not token:
             raise ValueError("a token is required")
         self.upstream = f"127.0.0.1:{upstream_port}"
         self.token, self.max_kernels, self.voila_pid = token, max_kernels, voila_pid
-        self.pool_size, self.lang, self.retry_s = pool_size, lang, retry_s
+        self.lang, self.retry_s = lang, retry_s
         self.hosts = set(LOOPBACK) | {h.lower() for h in allow_hosts}
         if ip not in ("0.0.0.0", "::", ""):
             self.hosts.add(ip.lower())
         self.in_flight = 0
+        self.held: set[str] = set()  # ids of the kernels handed to visitors
+
+    def kernel_processes(self) -> set[str]:
+        """Ids of the kernels running as Voila's child processes (pool included)."""
+        if not self.voila_pid:
+            return set()
+        try:
+            children = psutil.Process(self.voila_pid).children(recursive=False)
+        except psutil.Error:
+            return set()
+        ids = set()
+        for child in children:
+            try:
+                m = PROC_KERNEL.search(" ".join(child.cmdline()))
+            except psutil.Error:  # ended (or a zombie) since the listing: not live
+                continue
+            if m:
+                ids.add(m.group(1))
+        return ids
 
     def live_kernels(self) -> int:
-        """Kernels visitors hold: Voila's child processes minus the pre-heated pool."""
-        if not self.voila_pid:
-            return 0
-        try:
-            n = len(psutil.Process(self.voila_pid).children(recursive=False))
-        except psutil.Error:
-            return 0
-        return max(n - self.pool_size, 0)
+        """Kernels visitors hold: those handed out in a rendered page whose process still runs.
+
+        Kernels that ended (culled, shut down by the page, Voila restarted) are forgotten.
+        """
+        self.held &= self.kernel_processes()
+        return len(self.held)
+
+    def handed_out(self, body: bytes, encoding: str = "") -> str | None:
+        """Record the kernel a rendered page was attached to; return its id (None if none)."""
+        if encoding.lower() == "gzip":
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError):
+                return None
+        m = PAGE_KERNEL.search(body)
+        if m:
+            self.held.add(m.group(1).decode())
+            return m.group(1).decode()
+        return None
 
     def page(self, key: str, **fmt) -> str:
         title, text = TEXT[key][self.lang if self.lang in ("zh", "en") else "en"]
@@ -166,6 +208,10 @@ class ProxyHandler(_Checks, web.RequestHandler):
             return
         finally:
             g.in_flight -= render
+        # no await since the in-flight count dropped: the kernel is counted as held before any
+        # other visitor is checked against the cap
+        if render and resp.code == 200 and not g.handed_out(resp.body or b"", resp.headers.get("Content-Encoding", "")):
+            gen_log.warning("mopkit gate: a rendered page named no kernel; it is not counted against the cap")
         self.set_status(resp.code if resp.code != 599 else 502)
         for k, v in resp.headers.get_all():
             if k.lower() not in HOP:

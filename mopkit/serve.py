@@ -185,7 +185,7 @@ def serve(run_dir: str | Path, port: int = 8866, *, ip: str = "127.0.0.1", token
 
     async def main() -> None:
         gate = Gate(upstream, token, ip=ip, allow_hosts=allow_hosts, max_kernels=max_kernels,
-                    voila_pid=proc.pid, pool_size=pool_size, lang=lang)
+                    voila_pid=proc.pid, lang=lang)
         server = make_app(gate).listen(port, address=ip, xheaders=False)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()

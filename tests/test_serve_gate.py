@@ -8,6 +8,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -59,9 +60,31 @@ def _start(tmp_path_factory, *args):
 def server(tmp_path_factory):
     proc, port, log = _start(tmp_path_factory, "--max-kernels", str(CAP), "--cull-idle", "600")
     yield proc, port
-    if proc.poll() is None:
-        proc.kill()
+    _stop(proc)  # normally already stopped by test_sigterm_leaves_no_process_behind
     log.close()
+
+
+def _stop(proc) -> None:
+    """SIGTERM `mopkit serve` (it stops Voila and the kernels); kill whatever of its family is left,
+    so a failing test leaves no Voila or kernel behind (a bare kill would orphan them)."""
+    try:
+        family = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        family = []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=10)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=10)
 
 
 def _kernels(proc) -> list:
@@ -89,8 +112,7 @@ def test_widgets_work_through_the_gateway_and_idle_kernels_are_culled_with_the_t
             assert not held <= {k.pid for k in _kernels(proc)}, "no idle kernel was culled"
             browser.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=40)
+        _stop(proc)
         log.close()
 
 
@@ -125,16 +147,50 @@ def test_foreign_host_and_origin_are_refused(server):
     assert status == 403
 
 
+def _kernel_id(pid) -> str | None:
+    m = re.search(r"kernel-([0-9a-f-]{36})\.json", " ".join(psutil.Process(pid).cmdline()))
+    return m and m.group(1)
+
+
+def _wait(condition, timeout_s=90.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
 def test_concurrent_visitors_within_the_cap_then_busy_page(server):
+    """CAP visitors at once get the page, each with a kernel of its own; the next gets the busy
+    page whether Voila's pre-heated pool is empty (refilled only seconds after a visit) or full
+    again; once a visitor leaves, the next one gets in (on the pool's kernel)."""
     proc, port = server
     cookie = {"Cookie": f"mopkit_token={TOKEN}"}
+
+    def busy() -> bool:
+        status, h, body = _get(port, "/", cookie)
+        assert status in (200, 503), status
+        assert status == 503 or MARKER in body
+        return status == 503 and h["Retry-After"].isdigit() and "busy" in body.lower()
+
     with cf.ThreadPoolExecutor(CAP) as ex:
         results = list(ex.map(lambda _: _get(port, "/", cookie), range(CAP)))
     assert [r[0] for r in results] == [200] * CAP
     assert all(MARKER in r[2] for r in results)
-    status, h, body = _get(port, "/", cookie)  # one more than the cap
-    assert status == 503 and h["Retry-After"].isdigit() and "busy" in body.lower()
-    assert CAP <= len(_kernels(proc)) <= CAP + 1  # the visitors' kernels (+ the pre-heated one)
+    held = [re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', r[2]).group(1) for r in results]
+    assert len(set(held)) == CAP  # a kernel of their own ...
+    assert set(held) <= {_kernel_id(k.pid) for k in _kernels(proc)}  # ... running
+    assert busy()  # one more than the cap, right away: the pool is still being refilled
+    # the pool refilled: a kernel nobody holds is running, still no room for one more visitor
+    _wait(lambda: {_kernel_id(k.pid) for k in _kernels(proc)} - set(held))
+    assert busy()
+    assert len(_kernels(proc)) == CAP + 1  # the visitors' kernels + the pre-heated one
+    # a visitor leaves (the page's beforeunload shuts its kernel down through the gateway)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", f"/voila/api/shutdown/{held[0]}", headers=cookie)
+    assert conn.getresponse().status == 204
+    _wait(lambda: held[0] not in {_kernel_id(k.pid) for k in _kernels(proc)})
+    assert not busy()  # room again: the pre-heated kernel was never counted as a visitor's
+    assert busy()
 
 
 def test_sigterm_leaves_no_process_behind(server):
@@ -150,3 +206,35 @@ def test_sigterm_leaves_no_process_behind(server):
     with pytest.raises(OSError):
         conn.request("GET", "/")
         conn.getresponse()
+
+
+def test_gate_counts_the_kernels_handed_to_visitors_not_the_pool_or_other_children(tmp_path):
+    """Kernel accounting without Voila: this process stands in for Voila, sleeping children for
+    its kernels (named by their connection file, as jupyter_client names them)."""
+    import gzip
+    import uuid
+
+    from mopkit.gate import Gate
+
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(3)]  # a, b: visitors' kernels; c: the pool's
+
+    def child(*args):
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *args])
+
+    kids = [child("-f", str(tmp_path / f"kernel-{k}.json")) for k in ids] + [child("not-a-kernel")]
+    try:
+        gate = Gate(1, TOKEN, voila_pid=os.getpid(), max_kernels=2)
+        assert gate.kernel_processes() == set(ids)
+        assert gate.live_kernels() == 0  # pool kernel and other children are nobody's
+        page = f'<script id="jupyter-config-data">{{"baseUrl": "/", "kernelId": "{ids[0]}"}}</script>'.encode()
+        assert gate.handed_out(page) == ids[0]
+        assert gate.handed_out(gzip.compress(page.replace(ids[0].encode(), ids[1].encode())), "gzip") == ids[1]
+        assert gate.handed_out(b"<html>no kernel here</html>") is None
+        assert gate.live_kernels() == 2
+        kids[0].kill()
+        kids[0].wait()
+        assert gate.live_kernels() == 1 and gate.held == {ids[1]}  # an ended kernel frees its place
+    finally:
+        for k in kids:
+            k.kill()
+            k.wait()
