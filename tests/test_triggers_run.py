@@ -17,7 +17,7 @@ def test_run_writes_trigger_outputs(small_run, small_client):
         df = pd.read_csv(out / "triggers" / f"{rule}.csv", encoding="utf-8-sig")
         assert list(df.columns) == T.FILE_COLUMNS, rule
         assert (out / "triggers" / f"{rule}.xlsx").exists()
-        assert df["customer_id"].astype(str).str.fullmatch(r"c_[0-9a-f]{12}").all()
+        assert df["customer_id"].astype(str).str.fullmatch(r"c_[0-9a-f]{32}").all()
     summary = pd.read_csv(out / "triggers_summary.csv", encoding="utf-8-sig")
     assert set(SUMMARY_CONTRACT) <= set(summary.columns) and summary["expected_revenue_is_estimate"].all()
     assert (summary["candidates"] == summary["audience"] + summary["suppressed"]).all()
