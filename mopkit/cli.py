@@ -27,12 +27,16 @@ def cmd_init(args) -> int:
     return 0
 
 
-def _run(config: Path, runs: str | None, only: list[str] | None, report: bool) -> int:
+def _run(config: Path, runs: str | None, only: list[str] | None, report: bool, *, publish: bool = False) -> int:
     from .run import run_client, select_notebooks
 
     nbs = select_notebooks(only)
     res = run_client(config, runs, notebooks=nbs, report=report, progress=lambda m: print(m, flush=True))
     print(res.summary())
+    if publish and (res.run_dir / "outputs" / "kpis.csv").exists():
+        from .publish import publish as publish_cockpit
+
+        print(f"  cockpit: {publish_cockpit(res.run_dir)}")  # the offline HTML file the merchant opens
     return 0 if res.ok else 1
 
 
@@ -44,7 +48,7 @@ def cmd_demo(args) -> int:
     from .run import sample_config_path
 
     print("mopkit demo: the bundled sample merchant (data_samples/sample_merchant)")
-    return _run(sample_config_path(), args.runs, args.only, True)
+    return _run(sample_config_path(), args.runs, args.only, True, publish=True)
 
 
 def cmd_serve(args) -> int:

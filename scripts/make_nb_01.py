@@ -86,7 +86,7 @@ for name, frame in lists.items():
     ctx.write_csv(frame, f"audiences/{name}.csv")
     ctx.write_xlsx(frame, f"audiences/{name}.xlsx")
 display(Markdown(f"### {ctx.t('clv.h.audiences')}"))
-display(clv.audience_overview(lists, ctx.lang))
+display(clv.audience_overview(lists, ctx.lang, ctx.currency).style.hide(axis="index"))
 '''),
     ("code", '''
 found = clv.findings(res, lang=ctx.lang, currency=ctx.currency)

@@ -14,6 +14,10 @@ from ..registry import lookup
 from ..i18n import register, t
 
 LABELS = {
+    "aud.col.audience": {"zh": "名单", "en": "List"},
+    "aud.col.file": {"zh": "文件", "en": "File"},
+    "aud.col.customers": {"zh": "客户数", "en": "Customers"},
+    "aud.col.spend": {"zh": "累计消费（{cur}）", "en": "Spend to date ({cur})"},
     "aud.winback": {"zh": "高价值流失预警（挽回优惠券）", "en": "High-value customers at risk (win-back coupon)"},
     "aud.top_tiers": {"zh": "高等级会员（专属服务）", "en": "Top tiers (exclusive service)"},
     "aud.likely_buyers": {"zh": "近期可能复购（新品推送）", "en": "Likely to buy soon (new product push)"},
@@ -107,8 +111,11 @@ def build_audiences(cust: pd.DataFrame, names=tuple(AUDIENCES), **kw) -> dict[st
     return out
 
 
-def audience_overview(audiences: dict[str, pd.DataFrame], lang: str = "zh") -> pd.DataFrame:
-    """One row per list: its name in ``lang``, size and total spend of its customers."""
-    rows = [{"audience": t(f"aud.{k}", lang), "customers": len(v), "spend": float(v["total_spend"].sum())}
+def audience_overview(audiences: dict[str, pd.DataFrame], lang: str = "zh", currency: str = "CNY") -> pd.DataFrame:
+    """One row per list for display: its name, size and its customers' total spend to date (with
+    the currency), headers in ``lang``."""
+    rows = [{t("aud.col.audience", lang): t(f"aud.{k}", lang), t("aud.col.file", lang): f"audiences/{k}.xlsx",
+             t("aud.col.customers", lang): f"{len(v):,}",
+             t("aud.col.spend", lang, cur=currency): f"{float(v['total_spend'].sum()):,.0f}"}
             for k, v in audiences.items()]
     return pd.DataFrame(rows)

@@ -55,6 +55,8 @@ register({
                       "en": "'{seg}' has {n:,} customers ({share:.0%}) and brings {vshare:.0%} of sales."},
     "clv.f.rule": {"zh": "选用 {model}：规则是{rule_zh}；验证期误差最低的是 {lowest}（比 {reference} 低 {gain:.1%}）。验证期预测复购 {pred:,.0f} 次，实际 {act:,.0f} 次（{err:+.1%}）。",
                    "en": "{model} is used. Rule: {rule}; the lowest holdout error was {lowest}'s ({gain:.1%} below {reference}). It predicted {pred:,.0f} holdout repeat purchases against {act:,.0f} actual ({err:+.1%})."},
+    "clv.f.rule_ref": {"zh": "选用 {model}：规则是{rule_zh}；{model} 本身的验证期误差就是最低的。验证期预测复购 {pred:,.0f} 次，实际 {act:,.0f} 次（{err:+.1%}）。",
+                       "en": "{model} is used. Rule: {rule}; {model} also had the lowest holdout error. It predicted {pred:,.0f} holdout repeat purchases against {act:,.0f} actual ({err:+.1%})."},
     "clv.rule_zh": {"zh": "除非其他模型把验证期误差 (RMSE) 降低至少 {pct:.0%}，否则保留 {reference}", "en": "{reference} is kept unless another model lowers the holdout RMSE by at least {pct:.0%}"},
     "clv.f.churn": {"zh": "流失指数 = 未来 {days} 天不再购买的概率。{n:,} 位客户（{share:.0%}）处于高风险（≥{high:.0%}）；在验证期里，高风险组实际有 {real:.0%} 没有再购买（模型预测 {pred:.0%}）。",
                     "en": "Churn index = probability of no purchase in the next {days} days. {n:,} customers ({share:.0%}) are high risk (>= {high:.0%}); on the holdout, {real:.0%} of the high-risk band really bought nothing (the model said {pred:.0%})."},
