@@ -117,7 +117,7 @@ COLS = {
 TABLES = {
     "orders": ("订单", "Orders"), "order_items": ("订单明细", "Order lines"), "customers": ("客户", "Customers"),
     "ad_spend": ("广告投放", "Ad spend"), "events": ("行为事件", "Events"), "touchpoints": ("触点", "Touchpoints"),
-    "paths": ("转化路径", "Paths"),
+    "paths": ("转化路径", "Paths"), "campaigns": ("活动发送记录", "Campaign send log"),
 }
 register({f"publish.table.{k}": {"zh": v[0], "en": v[1]} for k, v in TABLES.items()})
 register({f"publish.ui.{k}": {"zh": v[0], "en": v[1]} for k, v in UI.items()})
