@@ -187,6 +187,13 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
         else:
             items["unit_price"] = (lines["amount"] / lines["quantity"].where(lines["quantity"] > 0)).round(2).to_numpy()
         ledger.add("order_items", fname, "read", "order lines in the orders export", len(items))
+        if per_line:  # a closed sub-order of an order that went ahead was not bought
+            order_status = pd.Series(orders["status"].to_numpy(), index=orders["order_id"].to_numpy())
+            closed = ((lines["status"] == "cancelled").to_numpy()
+                      & (order_status.reindex(lines["order_id"].to_numpy()).to_numpy() != "cancelled"))
+            if closed.any():
+                ledger.add("order_items", fname, "dropped", "closed sub-order of an order that went ahead", int(closed.sum()))
+                items = items[~closed]
         bad = items["quantity"].isna() | items["unit_price"].isna() | (items["quantity"] <= 0)
         if bad.any():
             ledger.add("order_items", fname, "dropped", "line without quantity or price", int(bad.sum()))

@@ -29,6 +29,7 @@ def normalise_contact(values: pd.Series, column: str) -> tuple[pd.Series, pd.Ser
     """
     text = values.astype("string").str.strip()
     if column == "phone":
+        text = text.str.replace(_ID_JUNK, "", regex=True)
         text = text.str.replace(r"[\s\-()（）.]", "", regex=True)
         text = text.str.replace(r"^(?:\+86|0086|86)(?=1\d{10}$)", "", regex=True)
         masked = text.notna() & (text != "") & (text.str.contains("*", regex=False) | ~text.str.fullmatch(r"\+?\d{5,15}"))

@@ -123,10 +123,11 @@ def missing_columns_error(src: TableSource, missing: list[str], headers: list[st
     """The error for required columns not found; names the platform preset the headers look like."""
     fix = f"map them in the client config, e.g. data.{src.table}.columns: {{{missing[0]}: <your header>}}"
     best, score = best_preset(headers)
-    if best and score >= 0.3 and best != src.preset:
-        fix += f"; the headers look like a {best} export ({score:.0%} of its columns found): try preset: {best}"
-    elif src.preset:
-        fix = f"this file does not look like a {src.preset} export; map the columns by hand ({fix[4:]})"
+    looks = f"the headers look like a {best} export ({score:.0%} of its columns found): try preset: {best}"
+    if src.preset:
+        fix = f"this file does not look like a {src.preset} export; " + (looks + "; or " if best and best != src.preset and score >= 0.3 else "") + fix
+    elif best and score >= 0.3:
+        fix += "; " + looks
     return DataError(f"the {src.table} file lacks required columns {missing}", file=src.path,
                      column=", ".join(missing), examples=[f"headers: {headers[:20]}"], fix=fix)
 
@@ -417,9 +418,10 @@ def load_tables(config: ClientConfig) -> LoadResult:
 
     tables: dict[str, pd.DataFrame] = {}
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]
-    for name in names:
-        tables[name] = _dedupe(_stack(parts[name]), name, ledger)
+    tables = {name: _stack(parts[name]) for name in names}
     _namespace_ids(tables, ledger)
+    for name in names:
+        tables[name] = _dedupe(tables[name], name, ledger)
     for name in names:
         df = tables[name]
         col = _WINDOW_COLUMN.get(name)

@@ -64,6 +64,10 @@ def read_raw(src: TableSource) -> pd.DataFrame:
     if path.is_dir():
         raise DataError(f"the {src.table} path is a folder, not a file", file=path, fix="point it at the export file itself")
     fmt = detect_format(src)
+    if fmt == "csv" and src.format == "auto":
+        with open(path, "rb") as fh:
+            if fh.read(4) == b"PK\x03\x04":  # a workbook saved under a .csv name (Youzan and others do this)
+                fmt = "xlsx"
     try:
         if fmt == "csv":
             text, _ = decode(path.read_bytes(), src.encoding, path)
