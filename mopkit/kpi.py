@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .data.orders import sales_channel
 from .errors import DataError
 from .i18n import register, t
 
@@ -185,7 +186,7 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     """Pre-aggregate the canonical tables into a :class:`KpiCube` (done once per dashboard).
 
     Required columns: ``orders``: order_id, customer_id, order_time, amount; optional channel
-    (default "unknown"), status (default paid), refund_amount (absent: refund metrics
+    (traffic source; where "unknown", the order's ``platform`` is used: :func:`mopkit.data.orders.sales_channel`), status (default paid), refund_amount (absent: refund metrics
     unavailable). ``order_items``: order_id, quantity. ``ad_spend``: date, channel, cost;
     optional impressions, clicks.
 
@@ -208,7 +209,12 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     day = _daynum(o["order_time"], "orders", "order_time")
     order = np.argsort(day, kind="stable")
     day = day[order]
-    ch_raw = (o["channel"].astype(str).to_numpy() if "channel" in o.columns else np.full(len(o), "unknown"))[order]
+    # traffic source when the export has one, else the platform the order was placed on
+    ch_raw = sales_channel(o).to_numpy()[order]
+    if "platform" in o.columns:
+        notes["orders reported under their platform (no traffic source in the export)"] = int(
+            ((o["channel"].astype(str) == "unknown") & (o["platform"].astype(str) != "unknown")).sum()
+            if "channel" in o.columns else (o["platform"].astype(str) != "unknown").sum())
     amt = pd.to_numeric(o["amount"], errors="coerce").to_numpy(float)[order]
     if np.isnan(amt).any():
         raise DataError("orders.amount has non-numeric values", column="amount",
