@@ -28,7 +28,8 @@ DOUYIN = {  # sub-orders summed to main orders; closed sub-orders of a live orde
     "4987000000000004": (120.0, "paid", 0.0),  # 30.00 sub-order 已关闭
     "4987000000000005": (66.0, "paid", 0.0),  # 待发货
 }
-TMALL = {"1001": (100.0, "paid", 0.0), "1002": (50.0, "cancelled", 0.0), "1003": (80.0, "paid", 30.0),
+TMALL = {"1001": (100.0, "paid", 0.0), "1002": (50.0, "cancelled", 0.0),
+         "1003": (80.0, "refunded", 30.0),  # 交易成功 with 退款金额 30: a partial refund
          "1004": (20.0, "cancelled", 0.0)}  # 等待买家付款: not a sale
 SHOPIFY = {"#1001": (35.0, "paid", 0.0), "#1002": (20.0, "refunded", 20.0), "#1003": (50.0, "refunded", 10.0),
            "#1004": (12.0, "cancelled", 0.0)}  # voided

@@ -149,7 +149,7 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
     g = lines.groupby("order_id", sort=False)
     first = g.first()
     orders = pd.DataFrame({"order_id": first.index.astype(str)})
-    for c in ("customer_id", "order_time", "channel", "discount"):
+    for c in ("customer_id", "order_time", "channel"):
         orders[c] = first[c].to_numpy()
     if per_line:
         # refunded (fully or in part) > paid > cancelled; closed sub-orders do not count in a live order
@@ -157,16 +157,20 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
         code = st.map({"refunded": 0, "paid": 1, "cancelled": 2}).fillna(1).astype(int)
         best = code.groupby(lines["order_id"], sort=False).min().to_numpy()
         orders["status"] = np.array(["refunded", "paid", "cancelled"])[best]
-        live = lines["amount"].where(st != "cancelled", 0.0).groupby(lines["order_id"], sort=False).sum().to_numpy()
-        orders["amount"] = np.where(best == 2, g["amount"].sum().to_numpy(), live)
-        refund = lines["amount"].where(after | (lines["status"] == "refunded"), 0.0)
-        if "refund_amount" in cols:
-            refund = refund.where(refund > 0, lines["refund_amount"])
+        live = st != "cancelled"
+        amt = lines["amount"].where(live, 0.0).groupby(lines["order_id"], sort=False).sum().to_numpy()
+        orders["amount"] = np.where(best == 2, g["amount"].sum().to_numpy(), amt)
+        disc = lines["discount"].where(live, 0.0).groupby(lines["order_id"], sort=False).sum().to_numpy()
+        orders["discount"] = np.where(best == 2, g["discount"].sum().to_numpy(), disc)
+        # a refunded line gives back its refund amount when the export has one, else its amount
+        given = lines["refund_amount"] if "refund_amount" in cols else pd.Series(0.0, index=lines.index)
+        refund = given.where(~((after | (lines["status"] == "refunded")) & (given <= 0)), lines["amount"])
         orders["refund_amount"] = refund.groupby(lines["order_id"], sort=False).sum().to_numpy()
     else:
-        orders["amount"] = first["amount"].to_numpy()
-        orders["status"] = first["status"].to_numpy()
-        orders["refund_amount"] = first["refund_amount"].to_numpy()
+        for c in ("amount", "status", "refund_amount", "discount"):
+            orders[c] = first[c].to_numpy()
+    if spec.get("refund_sets_status"):
+        orders.loc[orders["refund_amount"] > 0, "status"] = "refunded"
     refunded_no_amount = (orders["status"] == "refunded") & (orders["refund_amount"] <= 0)
     orders.loc[refunded_no_amount, "refund_amount"] = orders.loc[refunded_no_amount, "amount"]
     orders["refund_amount"] = np.minimum(orders["refund_amount"], orders["amount"])
