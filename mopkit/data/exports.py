@@ -166,14 +166,21 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
         given = lines["refund_amount"] if "refund_amount" in cols else pd.Series(0.0, index=lines.index)
         refund = given.where(~((after | (lines["status"] == "refunded")) & (given <= 0)), lines["amount"])
         orders["refund_amount"] = refund.groupby(lines["order_id"], sort=False).sum().to_numpy()
+        for c in ("amount", "discount", "refund_amount"):  # sums of cents
+            orders[c] = orders[c].round(2)
     else:
         for c in ("amount", "status", "refund_amount", "discount"):
             orders[c] = first[c].to_numpy()
     if spec.get("refund_sets_status"):
         orders.loc[orders["refund_amount"] > 0, "status"] = "refunded"
     refunded_no_amount = (orders["status"] == "refunded") & (orders["refund_amount"] <= 0)
-    orders.loc[refunded_no_amount, "refund_amount"] = orders.loc[refunded_no_amount, "amount"]
-    orders["refund_amount"] = np.minimum(orders["refund_amount"], orders["amount"])
+    if refunded_no_amount.any():
+        orders.loc[refunded_no_amount, "refund_amount"] = orders.loc[refunded_no_amount, "amount"]
+        ledger.add("orders", fname, "repaired", "refunded without refund_amount: full refund assumed", int(refunded_no_amount.sum()))
+    over = orders["refund_amount"] > orders["amount"]
+    if over.any():
+        orders.loc[over, "refund_amount"] = orders.loc[over, "amount"]
+        ledger.add("orders", fname, "repaired", "refund_amount above amount capped", int(over.sum()))
     merged = len(lines) - len(orders)
     if merged:
         ledger.add("orders", fname, "dropped", "further line of a multi-line order (merged into its order)", merged)

@@ -250,7 +250,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
         ledger.add(src.table, fname, "dropped", reason, int(cnt))
     out = out[drop == ""].copy()
 
-    if src.table == "orders" and "refund_amount" in out:
+    if table is TABLES["orders"]:  # order rows (an export's lines are repaired once grouped into orders)
         refunded_no_amount = (out["status"] == "refunded") & (out["refund_amount"] <= 0)
         if refunded_no_amount.any():
             out.loc[refunded_no_amount, "refund_amount"] = out.loc[refunded_no_amount, "amount"]

@@ -13,7 +13,7 @@ douyin_orders.csv   UTF-8 with BOM; one row per sub-order (子订单 = order lin
                     over lines in cents); refunds as 售后状态 退款成功 + 退款金额; buyer known by phone
 tmall_orders.xlsx   ExportOrderList layout, one row per order; buyer 买家会员名 + 联系手机; a refund is
                     退款金额 > 0 (交易关闭 after a full refund)
-wechat_orders.csv   the mini program's export, Chinese headers mapped by hand in client.yaml;
+wechat_orders.xlsx  the mini program's export, Chinese headers mapped by hand in client.yaml;
                     会员ID is the merchant's own member id (the CRM's 客户ID)
 order_items.parquet lines of the Tmall and mini-program orders, keyed by their export order ids
 """
@@ -24,7 +24,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-PLATFORM_MIX = {"douyin": 0.40, "tmall": 0.35, "wechat": 0.25}
+PLATFORM_MIX = {"douyin": 0.25, "tmall": 0.45, "wechat": 0.30}
 N_TWO, N_THREE = 450, 150  # people buying on exactly two / three platforms (at 20,000 customers)
 _SEED_TAG = 1011  # this module's own random stream: SeedSequence([seed, _SEED_TAG])
 CHANNEL_ZH = {"douyin": "抖音", "wechat": "微信小程序", "xiaohongshu": "小红书", "tmall": "天猫", "search": "搜索广告"}
