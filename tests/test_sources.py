@@ -160,3 +160,22 @@ def test_identical_path_rows_all_count(tmp_path):
     for ch, v in want.items():
         assert credit.loc[ch, "conversions"] == pytest.approx(v)
     assert credit["conversions"].sum() == df["conversions"].sum()
+
+
+def test_stitching_report_reads_in_the_health_notebook(tmp_path):
+    from mopkit import overview
+
+    res = _omni(tmp_path)
+    text = overview.stitching_text(res.stitching, "en")
+    # the hand case above: 12 platform accounts, 9 customers, 2 on 2+ platforms, 1 on three, 1 masked phone
+    assert "12 platform accounts are 9 customers; 2 bought on two or more platforms (1 on three)" in text
+    assert f"{(512 + 359) / 1122:.1%} of GMV" in text and "phone 2" in text and "1 contact values were masked" in text
+    table = overview.stitching_table(res.stitching, "en").set_index("Platform")
+    assert table.loc["All", "Customers before"] == 12 and table.loc["All", "Customers after"] == 9
+
+
+def test_sales_channel_prefers_the_traffic_source():
+    from mopkit.data.orders import sales_channel
+
+    o = pd.DataFrame({"channel": ["search", "unknown", "unknown"], "platform": ["tmall", "douyin", "unknown"]})
+    assert sales_channel(o).tolist() == ["search", "douyin", "unknown"]
