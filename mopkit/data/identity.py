@@ -16,6 +16,7 @@ _ID_JUNK = r"^(?:=\"|[\"'`\t])+|[\"\t]+$"  # ="123", '123, a leading tab: spread
 
 def clean_ids(text: pd.Series) -> pd.Series:
     """Ids as the platform meant them: without the quote, ``="..."`` or tab that protects long numbers."""
+    text = text.astype("string[pyarrow]")  # Arrow's regex kernel: no Python call per row
     return text.str.replace(_ID_JUNK, "", regex=True).str.strip()
 
 
