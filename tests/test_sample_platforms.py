@@ -69,3 +69,17 @@ def test_truths_hold_on_the_stitched_customers(loaded):
     want = pd.Series(c["amount"].to_numpy()[paid]).groupby(c["customer_id"].to_numpy()[paid]).agg(["size", "sum"])
     assert sorted(got["size"]) == sorted(want["size"])
     np.testing.assert_allclose(np.sort(got["sum"].to_numpy()), np.sort(want["sum"].to_numpy()), atol=1e-6)
+
+
+def test_stitched_customers_keep_the_crm_values(loaded):
+    # one row per person; the CRM's region and first visit win over an export's "unknown" / first order
+    sm, res = loaded
+    c, o = _aligned(sm, res)
+    person = pd.Series(c["customer_id"].to_numpy(), index=o["customer_id"].to_numpy()).groupby(level=0).first()
+    got = res.tables["customers"].set_index("customer_id")
+    want = sm.tables["customers"].set_index("customer_id")
+    assert len(got) == len(want)
+    region = got["region"].astype(str).to_numpy()
+    assert (region == want.loc[person.reindex(got.index).to_numpy(), "region"].to_numpy()).all()
+    seen = got["first_seen"].to_numpy()
+    assert (seen == want.loc[person.reindex(got.index).to_numpy(), "first_seen"].to_numpy()).all()

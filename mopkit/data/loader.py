@@ -402,6 +402,7 @@ def load_tables(config: ClientConfig) -> LoadResult:
     ledger = HealthLedger()
     salt = config.resolved_salt()
     parts: dict[str, list[pd.DataFrame]] = {}
+    late: dict[str, list[pd.DataFrame]] = {}
     order = ["orders"] + [t for t in config.sources if t != "orders"]
     for name in order:
         for src in config.sources[name]:
@@ -414,7 +415,10 @@ def load_tables(config: ClientConfig) -> LoadResult:
             for t, df in got.items():
                 df["source_file"] = fname
                 df["platform"] = src.platform or NO_PLATFORM
-                parts.setdefault(t, []).append(df)
+                # a table's own files first, then what order exports add to it (their values come second)
+                (parts if t == name else late).setdefault(t, []).append(df)
+    for t, dfs in late.items():
+        parts.setdefault(t, []).extend(dfs)
 
     tables: dict[str, pd.DataFrame] = {}
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]

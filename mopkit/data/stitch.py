@@ -103,7 +103,14 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
     if cust is not None:
         c = cust.assign(customer_id=person.reindex(cust["customer_id"].astype(str)).to_numpy())
         merged = c.duplicated("customer_id", keep="first")
-        collapsed = c.groupby("customer_id", sort=False).first().reset_index()
+        if "region" in c:  # a known region wins over the "unknown" default of another row
+            c["region"] = c["region"].where(c["region"].astype(str) != "unknown")
+        cg = c.groupby("customer_id", sort=False)
+        collapsed = cg.first().reset_index()
+        if "region" in collapsed:
+            collapsed["region"] = collapsed["region"].fillna("unknown")
+        if "first_seen" in c:
+            collapsed["first_seen"] = cg["first_seen"].min().to_numpy()
         collapsed["platforms"] = per_person.reindex(collapsed["customer_id"]).fillna("").to_numpy()
         collapsed["source_file"] = c.loc[~merged, "source_file"].to_numpy()
         collapsed["platform"] = c.loc[~merged, "platform"].to_numpy()
