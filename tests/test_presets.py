@@ -67,7 +67,7 @@ def _client(tmp_path: Path, sources: list[str], extra: str = "") -> Path:
 def _rename_headers(src: Path, dst: Path, mapping: dict[str, str]) -> None:
     raw = src.read_bytes()
     if raw[:4] == b"PK\x03\x04":  # the Youzan ".csv" is a workbook: rename in the workbook
-        df = pd.read_excel(io.BytesIO(raw), dtype=str)
+        df = pd.read_excel(io.BytesIO(raw), dtype=str, engine="calamine")
         df.columns = [mapping.get(c, c) for c in df.columns]
         df.to_excel(dst, index=False, engine="openpyxl")
         return
