@@ -139,6 +139,35 @@ def load_export(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt:
     return _group(lines, spec, cols, ledger, fname)
 
 
+def _orders_from_lines(lines: pd.DataFrame, after: pd.Series, cols: dict, per_line: bool) -> pd.DataFrame:
+    """Group order lines into orders (the rules of step 6 in the module docstring)."""
+    g = lines.groupby("order_id", sort=False)
+    first = g.first()
+    orders = pd.DataFrame({"order_id": first.index.astype(str)})
+    for c in ("customer_id", "order_time", "channel"):
+        orders[c] = first[c].to_numpy()
+    if not per_line:  # order-level amounts (on every row after carrying them down): the first row's
+        for c in ("amount", "status", "refund_amount", "discount"):
+            orders[c] = first[c].to_numpy()
+        return orders
+    # refunded (fully or in part) > paid > cancelled; closed sub-orders do not count in a live order
+    st = lines["status"].where(~after, "refunded")
+    code = st.map({"refunded": 0, "paid": 1, "cancelled": 2}).fillna(1).astype(int)
+    best = code.groupby(lines["order_id"], sort=False).min().to_numpy()
+    orders["status"] = np.array(["refunded", "paid", "cancelled"])[best]
+    live = st != "cancelled"
+    by = lines["order_id"]
+    orders["amount"] = np.where(best == 2, g["amount"].sum().to_numpy(), lines["amount"].where(live, 0.0).groupby(by, sort=False).sum().to_numpy())
+    orders["discount"] = np.where(best == 2, g["discount"].sum().to_numpy(), lines["discount"].where(live, 0.0).groupby(by, sort=False).sum().to_numpy())
+    # a refunded line gives back its refund amount when the export has one, else its amount
+    given = lines["refund_amount"] if "refund_amount" in cols else pd.Series(0.0, index=lines.index)
+    refund = given.where(~((after | (lines["status"] == "refunded")) & (given <= 0)), lines["amount"])
+    orders["refund_amount"] = refund.groupby(by, sort=False).sum().to_numpy()
+    for c in ("amount", "discount", "refund_amount"):  # sums of cents
+        orders[c] = orders[c].round(2)
+    return orders
+
+
 def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fname: str) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     has_amount = "amount" in cols
@@ -146,31 +175,10 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
         lines["amount"] = lines["quantity"] * lines["unit_price"]
     after = lines["after_sale"].isin(spec.get("after_sale", [])) if "after_sale" in lines else pd.Series(False, index=lines.index)
     per_line = spec.get("amount_per", "line") == "line" or not has_amount
-    g = lines.groupby("order_id", sort=False)
-    first = g.first()
-    orders = pd.DataFrame({"order_id": first.index.astype(str)})
-    for c in ("customer_id", "order_time", "channel"):
-        orders[c] = first[c].to_numpy()
-    if per_line:
-        # refunded (fully or in part) > paid > cancelled; closed sub-orders do not count in a live order
-        st = lines["status"].where(~after, "refunded")
-        code = st.map({"refunded": 0, "paid": 1, "cancelled": 2}).fillna(1).astype(int)
-        best = code.groupby(lines["order_id"], sort=False).min().to_numpy()
-        orders["status"] = np.array(["refunded", "paid", "cancelled"])[best]
-        live = st != "cancelled"
-        amt = lines["amount"].where(live, 0.0).groupby(lines["order_id"], sort=False).sum().to_numpy()
-        orders["amount"] = np.where(best == 2, g["amount"].sum().to_numpy(), amt)
-        disc = lines["discount"].where(live, 0.0).groupby(lines["order_id"], sort=False).sum().to_numpy()
-        orders["discount"] = np.where(best == 2, g["discount"].sum().to_numpy(), disc)
-        # a refunded line gives back its refund amount when the export has one, else its amount
-        given = lines["refund_amount"] if "refund_amount" in cols else pd.Series(0.0, index=lines.index)
-        refund = given.where(~((after | (lines["status"] == "refunded")) & (given <= 0)), lines["amount"])
-        orders["refund_amount"] = refund.groupby(lines["order_id"], sort=False).sum().to_numpy()
-        for c in ("amount", "discount", "refund_amount"):  # sums of cents
-            orders[c] = orders[c].round(2)
+    if spec["grain"] == "row":  # one row per order: repeated ids are left to the table's duplicate rules
+        orders = lines[[c.name for c in _ORDER_COLS]].reset_index(drop=True)
     else:
-        for c in ("amount", "status", "refund_amount", "discount"):
-            orders[c] = first[c].to_numpy()
+        orders = _orders_from_lines(lines, after, cols, per_line)
     if spec.get("refund_sets_status"):
         orders.loc[orders["refund_amount"] > 0, "status"] = "refunded"
     refunded_no_amount = (orders["status"] == "refunded") & (orders["refund_amount"] <= 0)
