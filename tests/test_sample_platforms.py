@@ -83,3 +83,16 @@ def test_stitched_customers_keep_the_crm_values(loaded):
     assert (region == want.loc[person.reindex(got.index).to_numpy(), "region"].to_numpy()).all()
     seen = got["first_seen"].to_numpy()
     assert (seen == want.loc[person.reindex(got.index).to_numpy(), "first_seen"].to_numpy()).all()
+
+
+def test_touches_reach_the_stitched_buyers(loaded):
+    # touchpoints carry the CRM member id; a Douyin- or Tmall-only buyer's touches must land on the
+    # same customer as their orders (through the CRM phone), so journeys can be built
+    sm, res = loaded
+    c = sm.tables["orders"]
+    want = set(sm.tables["touchpoints"]["customer_id"]) & set(c["customer_id"])
+    got = set(res.tables["touchpoints"]["customer_id"]) & set(res.tables["orders"]["customer_id"])
+    assert len(got) == len(want)
+    ev_want = set(sm.tables["events"]["customer_id"]) & set(c["customer_id"])
+    ev_got = set(res.tables["events"]["customer_id"]) & set(res.tables["orders"]["customer_id"])
+    assert len(ev_got) == len(ev_want)
