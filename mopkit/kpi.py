@@ -210,11 +210,11 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     order = np.argsort(day, kind="stable")
     day = day[order]
     # traffic source when the export has one, else the platform the order was placed on
-    ch_raw = sales_channel(o).to_numpy()[order]
-    if "platform" in o.columns:
-        notes["orders reported under their platform (no traffic source in the export)"] = int(
-            ((o["channel"].astype(str) == "unknown") & (o["platform"].astype(str) != "unknown")).sum()
-            if "channel" in o.columns else (o["platform"].astype(str) != "unknown").sum())
+    sold = sales_channel(o)
+    ch_raw = sold.to_numpy()[order]
+    by_platform = int((sold != (o["channel"].astype(str) if "channel" in o.columns else "unknown")).sum())
+    if by_platform:
+        notes["orders reported under their platform (no traffic source in the export)"] = by_platform
     amt = pd.to_numeric(o["amount"], errors="coerce").to_numpy(float)[order]
     if np.isnan(amt).any():
         raise DataError("orders.amount has non-numeric values", column="amount",

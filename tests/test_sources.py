@@ -179,3 +179,14 @@ def test_sales_channel_prefers_the_traffic_source():
 
     o = pd.DataFrame({"channel": ["search", "unknown", "unknown"], "platform": ["tmall", "douyin", "unknown"]})
     assert sales_channel(o).tolist() == ["search", "douyin", "unknown"]
+
+
+def test_cockpit_reports_the_platform_when_the_export_has_no_traffic_source():
+    from mopkit.kpi import prepare_cube
+
+    o = pd.DataFrame({"order_id": ["a", "b"], "customer_id": ["x", "y"], "amount": [1.0, 2.0],
+                      "order_time": pd.to_datetime(["2025-01-01", "2025-01-02"]),
+                      "channel": ["search", "unknown"], "platform": ["tmall", "douyin"]})
+    cube = prepare_cube(o)
+    assert cube.channels == ["douyin", "search"]  # the tmall order came from search ads; the douyin one is unknown
+    assert cube.notes["orders reported under their platform (no traffic source in the export)"] == 1
