@@ -61,6 +61,12 @@ def link_customers(customer_ids: pd.Series, edges: pd.DataFrame) -> pd.Series:
     return pd.Series(ids.to_numpy()[first[comp_c]], index=ids)
 
 
+def _mapped(ids: pd.Series, person: pd.Series) -> np.ndarray:
+    """``person[id]`` for every id, looked up once per distinct id (ids repeat: one per order)."""
+    codes, uniq = pd.factorize(ids)
+    return person.reindex(pd.Index(uniq).astype(str)).to_numpy()[codes]
+
+
 def _platform_lists(person: pd.Series, platform: pd.Series) -> pd.Series:
     """Per person, the sorted platforms they bought on joined by "|" (vectorised over the few platforms)."""
     pairs = pd.DataFrame({"person": person.to_numpy(), "platform": platform.to_numpy()}).drop_duplicates()
@@ -88,20 +94,23 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
     orders = tables["orders"]
     cust = tables.get("customers")
     edges = _edges(cust)
-    all_ids = pd.concat([df["customer_id"].astype(str) for df in tables.values() if "customer_id" in df], ignore_index=True)
-    person = link_customers(all_ids, edges)
-
-    o = orders.assign(platform_customer_id=orders["customer_id"].astype(str))
-    o["customer_id"] = person.reindex(o["platform_customer_id"]).to_numpy()
+    o = orders.assign(platform_customer_id=orders["customer_id"])
+    if len(edges):  # else every buyer id is its own person: nothing to rewrite
+        all_ids = pd.concat([pd.Series(pd.unique(df["customer_id"])).astype(str) for df in tables.values()
+                             if "customer_id" in df], ignore_index=True)
+        person = link_customers(all_ids, edges)
+        o["customer_id"] = _mapped(o["customer_id"], person)
+        for name, df in tables.items():
+            if name not in ("orders", "customers") and "customer_id" in df:
+                tables[name] = df.assign(customer_id=_mapped(df["customer_id"], person))
+    else:
+        person = pd.Series(dtype=object)
     tables["orders"] = o
-    for name, df in tables.items():
-        if name not in ("orders", "customers") and "customer_id" in df:
-            tables[name] = df.assign(customer_id=person.reindex(df["customer_id"].astype(str)).to_numpy())
 
     plat = o["platform"].astype(str)
-    per_person = _platform_lists(o["customer_id"], plat)
     if cust is not None:
-        c = cust.assign(customer_id=person.reindex(cust["customer_id"].astype(str)).to_numpy())
+        per_person = _platform_lists(o["customer_id"], plat)
+        c = cust.assign(customer_id=_mapped(cust["customer_id"], person)) if len(edges) else cust.copy()
         merged = c.duplicated("customer_id", keep="first")
         if "region" in c:  # a known region wins over the "unknown" default of another row
             c["region"] = c["region"].where(c["region"].astype(str) != "unknown")
@@ -139,7 +148,7 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
         e = edges.merge(cp.astype({"cust": str}), on="cust", how="inner")
         n_p = e.groupby("ident")["platform"].nunique()
         cross = e[e["ident"].isin(n_p.index[n_p >= 2])]
-        cross = cross.assign(person=person.reindex(cross["cust"]).to_numpy())
+        cross = cross.assign(person=_mapped(cross["cust"], person))
         for kind in LINK_COLUMNS:
             k = cross.loc[cross["kind"] == kind, "person"]
             rows.append(("linked_by", "all", kind, int(k[k.isin(multi)].nunique())))
