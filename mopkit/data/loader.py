@@ -307,10 +307,16 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     of the same path, summed when journeys are built), so they are kept.
     Then the key: conflicting orders with one order_id stop the load; other keys keep the first.
     """
+    key = list(TABLES[name].key)
     if name not in KEEP_IDENTICAL_ROWS:
         data = [c for c in df.columns if c != "source_file"]
-        df = _drop(df, df.duplicated(data, keep="first").to_numpy(), name, "exact duplicate row", ledger)
-    key = list(TABLES[name].key)
+        if key:  # identical rows share their key: compare whole rows only where the key repeats (memory)
+            cand = df.duplicated(key, keep=False).to_numpy()
+            exact = np.zeros(len(df), bool)
+            exact[cand] = df.loc[cand, data].duplicated(keep="first").to_numpy()
+        else:
+            exact = df.duplicated(data, keep="first").to_numpy()
+        df = _drop(df, exact, name, "exact duplicate row", ledger)
     if key:
         clash = df.duplicated(key, keep=False)
         if clash.any() and name == "orders":
