@@ -1,8 +1,10 @@
 """Load a client's exports into the canonical tables, with a data-health ledger.
 
-``load_tables(config)`` reads every table the config names, maps the client's column names onto
-the canonical ones (:mod:`mopkit.data.schema`), parses dates and amounts, validates, pseudonymises
-customer ids and contact data, and returns the tables plus the health table. Every row read is
+``load_tables(config)`` reads every file of every table the config names, maps the client's column
+names onto the canonical ones (:mod:`mopkit.data.schema`), parses dates and amounts, validates,
+pseudonymises customer ids and contact data, stacks the files of a table, links one customer
+across platforms (:mod:`mopkit.data.stitch`) and returns the tables plus the health table. Platform
+exports and line-level files go through :mod:`mopkit.data.exports`. Every row read is
 either kept or dropped with one reason; the counts reconcile (:func:`mopkit.data.health.reconcile`).
 
 Rules
