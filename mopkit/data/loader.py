@@ -430,7 +430,7 @@ def load_tables(config: ClientConfig) -> LoadResult:
 
     tables: dict[str, pd.DataFrame] = {}
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]
-    tables = {name: _stack(parts[name]) for name in names}
+    tables = {name: _stack(parts.pop(name)) for name in names}  # pop: the per-file frames are freed
     _namespace_ids(tables, ledger)
     for name in names:
         tables[name] = _dedupe(tables[name], name, ledger)

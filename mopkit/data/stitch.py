@@ -139,9 +139,10 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
     multi = n_plat.index[n_plat >= 2]
     rows.append(("multi_platform_customers", "all", "", int(len(multi))))
     rows.append(("multi_platform_3plus", "all", "", int((n_plat >= 3).sum())))
-    counted = counted_orders(o)
-    gmv = float(counted["amount"].sum())
-    share = float(counted.loc[counted["customer_id"].isin(multi), "amount"].sum()) / gmv if gmv else 0.0
+    counts = o.index.isin(counted_orders(o[["status"]] if "status" in o else o[[]]).index)  # no copy of the table
+    amount = o["amount"].to_numpy(float)
+    gmv = float(amount[counts].sum())
+    share = float(amount[counts & o["customer_id"].isin(multi).to_numpy()].sum()) / gmv if gmv else 0.0
     rows.append(("multi_platform_gmv_share", "all", "", round(share, 6)))
     if len(edges):
         cp = o[["platform_customer_id", "platform"]].drop_duplicates().rename(columns={"platform_customer_id": "cust"})
