@@ -20,14 +20,16 @@ import numpy as np
 import pandas as pd
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from mopkit.config import load_config
 from mopkit.data.loader import load_tables
 t = time.perf_counter()
 res = load_tables(load_config(sys.argv[1]))
 sec = time.perf_counter() - t
 o = res.tables["orders"]
-print(json.dumps({"sec": sec, "rows": len(o), "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+# VmHWM, not getrusage's ru_maxrss: Linux carries the parent's high-water mark across fork + exec
+hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({"sec": sec, "rows": len(o), "maxrss_mb": hwm,
                   "table_mb": o.memory_usage(deep=True).sum() / 2**20}))
 """
 
