@@ -16,6 +16,11 @@ Layout of ``clients/<slug>/client.yaml`` (``mopkit init NAME`` writes one from
         sheet: null         # xlsx sheet name (default: first)
         columns: {order_id: 订单编号, customer_id: 买家ID, ...}   # canonical: source
         values: {status: {已支付: paid, 已退款: refunded}}       # optional value mapping
+      # or a list of sources, stacked (globs allowed; a glob matching nothing is an error):
+      # orders:
+      #   - {path: exports/douyin_2025-*.csv, preset: douyin}     # platform preset: headers, values, lines
+      #   - {path: mini_program.csv, platform: wechat, columns: {order_id: 单号, ...}}
+      #   - {path: online_retail.csv, grain: line}                # one row per order line
     notebooks:              # per-notebook papermill parameters, one to one
       rfm_clv: {horizon_days: 365}
       forecast: {...}
@@ -25,6 +30,7 @@ Paths are resolved against the config file's folder.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,6 +44,8 @@ from .errors import ConfigError
 
 LANGUAGES = ("zh", "en")
 FORMATS = ("auto", "csv", "xlsx", "parquet")
+GRAINS = ("row", "line")
+_SOURCE_KEYS = {"path", "format", "encoding", "sheet", "columns", "values", "preset", "platform", "grain"}
 ENCODINGS = ("auto", "utf-8", "utf-8-sig", "gbk", "gb18030")
 SALT_ENV = "MOPKIT_SALT"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -55,6 +63,9 @@ class TableSource:
     sheet: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {source value: canonical value}
+    preset: str | None = None  # platform export layout (mopkit/data/presets.yaml)
+    platform: str | None = None  # where the orders were placed (a preset sets it)
+    grain: str = "row"  # "row": one row per table row; "line": one row per order line (orders table)
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class ClientConfig:
     salt: str | None
     start: dt.date | None
     end: dt.date | None
-    sources: dict[str, TableSource]
+    sources: dict[str, tuple[TableSource, ...]]  # table -> its sources (files), stacked in this order
     notebooks: dict[str, dict[str, Any]]
     raw: dict[str, Any]
 
@@ -127,6 +138,68 @@ def _date(path: Path, key: str, value: Any) -> dt.date | None:
         raise _err(path, f"window.{key} is not a date: {value!r}", "write it as YYYY-MM-DD, e.g. 2025-12-31") from None
 
 
+def _parse_source(path: Path, table: str, key: str, spec: Any) -> list[TableSource]:
+    """One source entry of ``data.<table>`` -> one TableSource per file its path (or glob) names."""
+    from .data.presets import presets  # data, not code: mopkit/data/presets.yaml
+
+    PRESETS = presets()
+
+    if isinstance(spec, str):
+        spec = {"path": spec}
+    if not isinstance(spec, dict) or not spec.get("path"):
+        raise _err(path, f"{key}.path is missing", f"give the file of the {table} table, relative to {path.name}")
+    unknown = set(spec) - _SOURCE_KEYS
+    if unknown:
+        raise _err(path, f"{key} has unknown keys {sorted(unknown)}", f"valid keys are {sorted(_SOURCE_KEYS)}")
+    fmt = str(spec.get("format", "auto"))
+    if fmt not in FORMATS:
+        raise _err(path, f"{key}.format {fmt!r} is not supported", f"use one of {list(FORMATS)}")
+    enc = str(spec.get("encoding", "auto")).lower()
+    if enc not in ENCODINGS:
+        raise _err(path, f"{key}.encoding {enc!r} is not supported", f"use one of {list(ENCODINGS)}")
+    preset = spec.get("preset")
+    if preset is not None:
+        preset = str(preset)
+        if preset not in PRESETS:
+            from .errors import UnknownNameError
+
+            raise UnknownNameError(f"{key}.preset {preset!r} is not a known platform preset", file=path,
+                                   fix=f"use one of {sorted(PRESETS)}, or map the columns by hand")
+        if table != "orders":
+            raise _err(path, f"{key}.preset: presets describe order exports", f"move this source under data.orders (it fills {table} too)")
+    grain = str(spec.get("grain", PRESETS[preset]["grain"] if preset else "row"))
+    if grain not in GRAINS or (grain == "line" and table != "orders"):
+        raise _err(path, f"{key}.grain {grain!r} is not valid here", "grain: line is for order exports with one row per order line; else leave it out")
+    platform = spec.get("platform", PRESETS[preset]["platform"] if preset else None)
+    platform = None if platform in (None, "") else str(platform)
+    columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
+    allowed = set(TABLES[table].names)
+    if table == "orders":  # an order export may carry lines and buyer contacts too (mopkit.data.exports)
+        allowed |= {c for t in ("order_items", "customers") for c in TABLES[t].names} | {"line_id", "after_sale"}
+    bad = [k for k in columns if k not in allowed]
+    if bad:
+        raise _err(
+            path,
+            f"{key}.columns maps unknown canonical columns {bad}",
+            f"keys are canonical names ({', '.join(sorted(allowed))}), values are your file's headers",
+        )
+    values = spec.get("values") or {}
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise _err(path, f"{key}.values must map a column to {{file value: canonical value}}",
+                   "e.g. values: {status: {已支付: paid, 已退款: refunded, 已取消: cancelled}}")
+    values = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in values.items()}
+    pattern = Path(str(spec["path"])).expanduser()
+    if not pattern.is_absolute():
+        pattern = path.parent / pattern
+    if glob.has_magic(str(pattern)):
+        files = sorted(Path(f).resolve() for f in glob.glob(str(pattern)) if Path(f).is_file())
+        if not files:
+            raise _err(path, f"{key}.path {spec['path']!r} matches no file", f"check the folder and the pattern (relative to {path.name})")
+    else:
+        files = [pattern.resolve()]
+    return [TableSource(table, f, fmt, enc, spec.get("sheet"), columns, values, preset, platform, grain) for f in files]
+
+
 def parse_config(raw: dict[str, Any], path: Path) -> ClientConfig:
     """Validate a config mapping read from ``path``; raise :class:`ConfigError` naming the key."""
     if not isinstance(raw, dict):
@@ -152,37 +225,18 @@ def parse_config(raw: dict[str, Any], path: Path) -> ClientConfig:
     data = raw.get("data") or {}
     if not isinstance(data, dict) or "orders" not in data:
         raise _err(path, "data.orders is missing: the orders table is required", "add data: {orders: {path: orders.csv, columns: {...}}}")
-    sources: dict[str, TableSource] = {}
+    sources: dict[str, tuple[TableSource, ...]] = {}
     for table, spec in data.items():
         if table not in TABLES:
             raise _err(path, f"data.{table} is not a known table", f"known tables are {sorted(TABLES)}")
-        if isinstance(spec, str):
-            spec = {"path": spec}
-        if not isinstance(spec, dict) or not spec.get("path"):
-            raise _err(path, f"data.{table}.path is missing", f"give the file of the {table} table, relative to {path.name}")
-        fmt = str(spec.get("format", "auto"))
-        if fmt not in FORMATS:
-            raise _err(path, f"data.{table}.format {fmt!r} is not supported", f"use one of {list(FORMATS)}")
-        enc = str(spec.get("encoding", "auto")).lower()
-        if enc not in ENCODINGS:
-            raise _err(path, f"data.{table}.encoding {enc!r} is not supported", f"use one of {list(ENCODINGS)}")
-        columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
-        bad = [k for k in columns if k not in TABLES[table].names]
-        if bad:
-            raise _err(
-                path,
-                f"data.{table}.columns maps unknown canonical columns {bad}",
-                f"keys are canonical names ({', '.join(TABLES[table].names)}), values are your file's headers",
-            )
-        values = spec.get("values") or {}
-        if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-            raise _err(path, f"data.{table}.values must map a column to {{file value: canonical value}}",
-                       "e.g. values: {status: {已支付: paid, 已退款: refunded, 已取消: cancelled}}")
-        values = {str(c): {str(k): str(v) for k, v in m.items()} for c, m in values.items()}
-        src = Path(spec["path"])
-        if not src.is_absolute():
-            src = (path.parent / src).resolve()
-        sources[table] = TableSource(table, src, fmt, enc, spec.get("sheet"), columns, values)
+        specs = spec if isinstance(spec, list) else [spec]
+        if not specs:
+            raise _err(path, f"data.{table} is an empty list", f"list the {table} files, e.g. - {{path: {table}.csv}}")
+        found: list[TableSource] = []
+        for i, one in enumerate(specs):
+            key = f"data.{table}" if not isinstance(spec, list) else f"data.{table}[{i}]"
+            found.extend(_parse_source(path, table, key, one))
+        sources[table] = tuple(found)
 
     notebooks = raw.get("notebooks") or {}
     if not isinstance(notebooks, dict) or not all(isinstance(v, dict) or v is None for v in notebooks.values()):

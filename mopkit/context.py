@@ -80,6 +80,13 @@ class RunContext:
         """The data-health ledger of the load (table, file, kind, reason, rows)."""
         return pd.read_csv(self.run_dir / DATA_DIR / "health.csv")
 
+    def stitching(self) -> pd.DataFrame:
+        """The cross-platform stitching report of the load (measure, platform, identifier, value)."""
+        path = self.run_dir / DATA_DIR / "stitching.csv"
+        if not path.exists():
+            return pd.DataFrame(columns=["measure", "platform", "identifier", "value"])
+        return pd.read_csv(path, keep_default_na=False)
+
     def output_path(self, name: str) -> Path:
         path = (self.outputs_dir / name).resolve()
         if self.outputs_dir.resolve() not in path.parents:

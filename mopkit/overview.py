@@ -32,6 +32,24 @@ register(
             "zh": "{start} 至 {end} 共 {orders:,} 笔订单（不含已取消），{customers:,} 位客户，成交额 {gmv:,.0f} {currency}；最大渠道为{top}（{share:.0%}）。",
             "en": "{orders:,} orders (cancelled ones excluded) from {customers:,} customers between {start} and {end}, GMV {gmv:,.0f} {currency}; the largest channel is {top} ({share:.0%}).",
         },
+        "overview.stitch_title": {"zh": "跨平台客户合并", "en": "One customer across platforms"},
+        "overview.stitch_platform": {"zh": "平台", "en": "Platform"},
+        "overview.stitch_before": {"zh": "合并前客户数", "en": "Customers before"},
+        "overview.stitch_after": {"zh": "合并后客户数", "en": "Customers after"},
+        "overview.stitch_summary": {
+            "zh": "按手机号、邮箱和平台账号（假名化后）合并：{before:,} 个平台账号对应 {after:,} 位客户；{multi:,} 位在两个及以上平台购买"
+                  "（其中 {three:,} 位在三个平台），贡献成交额的 {share:.1%}。关联方式：{by}。{masked}",
+            "en": "Linked by phone, e-mail and platform ids (after pseudonymisation): {before:,} platform accounts are {after:,} customers; "
+                  "{multi:,} bought on two or more platforms ({three:,} on three), {share:.1%} of GMV. Linked by: {by}. {masked}",
+        },
+        "overview.stitch_masked": {"zh": "{n:,} 个联系方式已被平台打码或加密，无法用于关联。",
+                                   "en": "{n:,} contact values were masked or encrypted by the platform and cannot link anyone."},
+        "overview.stitch_none": {"zh": "无", "en": "none"},
+        "overview.stitch_all": {"zh": "全部", "en": "All"},
+        "overview.stitch_phone": {"zh": "手机号", "en": "phone"},
+        "overview.stitch_email": {"zh": "邮箱", "en": "e-mail"},
+        "overview.stitch_wechat_id": {"zh": "微信ID", "en": "WeChat id"},
+        "overview.stitch_douyin_id": {"zh": "抖音ID", "en": "Douyin id"},
         "overview.dropped": {
             "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见上表。",
             "en": "Data health dropped {dropped:,} rows ({share:.1%} of those read); the reasons are in the table above.",
@@ -124,3 +142,37 @@ def dropped_text(health: pd.DataFrame, lang: str) -> str:
     read = int(s["read"].sum())
     dropped = int(s["dropped"].sum())
     return t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0)
+
+
+def health_by_file(health: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per table and file: rows read / kept / dropped / repaired with a reconcile flag, headers in ``lang``."""
+    piv = reconcile(health, by_file=True)
+    piv.columns.name = None
+    return piv.rename(columns={"table": t("health.table", lang), "file": t("health.file", lang), "read": t("health.read", lang),
+                               "kept": t("health.kept", lang), "dropped": t("health.dropped", lang),
+                               "repaired": t("health.repaired", lang), "balanced": t("health.balanced", lang)})
+
+
+def stitching_table(report: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Customers per platform before and after cross-platform stitching (report of
+    :func:`mopkit.data.stitch.stitch_customers`), headers in ``lang``."""
+    r = report[report["measure"].isin(["customers_before", "customers_after"])]
+    wide = r.pivot_table(index="platform", columns="measure", values="value", aggfunc="sum", sort=False)
+    wide = wide.reindex(columns=["customers_before", "customers_after"]).fillna(0).astype(int).reset_index()
+    wide.columns.name = None
+    wide["platform"] = [channel_name(p, lang) if p != "all" else t("overview.stitch_all", lang) for p in wide["platform"]]
+    return wide.rename(columns={"platform": t("overview.stitch_platform", lang), "customers_before": t("overview.stitch_before", lang),
+                                "customers_after": t("overview.stitch_after", lang)})
+
+
+def stitching_text(report: pd.DataFrame, lang: str) -> str:
+    """One sentence on the stitching: accounts -> customers, multi-platform customers, their GMV share."""
+    v = report.assign(identifier=report["identifier"].fillna("")).set_index(["measure", "platform", "identifier"])["value"]
+    get = lambda m, i="": float(v.get((m, "all", i), 0.0))  # noqa: E731
+    by = [f"{t('overview.stitch_' + i, lang)} {int(get('linked_by', i)):,}"
+          for i in ("phone", "email", "wechat_id", "douyin_id") if get("linked_by", i)]
+    masked = int(report.loc[report["measure"] == "masked_identifiers", "value"].sum())
+    return t("overview.stitch_summary", lang, before=int(get("customers_before")), after=int(get("customers_after")),
+             multi=int(get("multi_platform_customers")), three=int(get("multi_platform_3plus")),
+             share=get("multi_platform_gmv_share"), by=", ".join(by) or t("overview.stitch_none", lang),
+             masked=t("overview.stitch_masked", lang, n=masked) if masked else "")

@@ -60,11 +60,14 @@ def _new_run_dir(runs_root: Path, slug: str) -> Path:
 
 def _config_copy(config: ClientConfig) -> dict:
     raw = copy.deepcopy(config.raw)
-    for name, src in config.sources.items():
+    for name in config.sources:
         spec = raw["data"][name]
-        if isinstance(spec, str):
-            raw["data"][name] = spec = {"path": spec}
-        spec["path"] = str(src.path)
+        entries = spec if isinstance(spec, list) else [spec]
+        entries = [{"path": e} if isinstance(e, str) else e for e in entries]
+        for e in entries:  # absolute paths (a glob stays a glob)
+            p = Path(str(e["path"])).expanduser()
+            e["path"] = str(p if p.is_absolute() else (config.path.parent / p).resolve())
+        raw["data"][name] = entries if isinstance(spec, list) else entries[0]
     raw.pop("salt", None)  # the salt never goes into a run folder
     return raw
 
@@ -83,14 +86,16 @@ def prepare_run(config_path: str | Path, runs_root: str | Path | None = None) ->
     for name, df in loaded.tables.items():
         df.to_parquet(run_dir / DATA_DIR / f"{name}.parquet", index=False)
     loaded.health.to_csv(run_dir / DATA_DIR / "health.csv", index=False)
+    if loaded.stitching is not None:
+        loaded.stitching.to_csv(run_dir / DATA_DIR / "stitching.csv", index=False)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(_config_copy(config), allow_unicode=True, sort_keys=False), encoding="utf-8")
     manifest = {
         "client": {"name": config.name, "slug": config.slug, "language": config.language},
         "config_file": str(config.path),
         "config": _config_copy(config),
-        "inputs": {
-            name: {"path": str(src.path), "sha256": _sha256(src.path), "bytes": src.path.stat().st_size}
-            for name, src in config.sources.items()
+        "inputs": {  # one entry per file; a table with several files lists them all
+            name: [{"path": str(s.path), "sha256": _sha256(s.path), "bytes": s.path.stat().st_size} for s in srcs]
+            for name, srcs in config.sources.items()
         },
         "rows": {name: len(df) for name, df in loaded.tables.items()},
         "versions": _versions(),

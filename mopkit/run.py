@@ -3,7 +3,7 @@
 A run lives in ``runs/<slug>/<timestamp>/`` and is never overwritten::
 
     config.yaml          the client config as used (data paths made absolute)
-    data/*.parquet       canonical tables (validated, pseudonymised) + data/health.csv
+    data/*.parquet       canonical tables (validated, pseudonymised, stitched) + data/health.csv, data/stitching.csv
     notebooks/*.ipynb    executed notebooks
     html/*.html          one page per notebook, code hidden
     report.pdf           the combined client report

@@ -25,6 +25,17 @@ display(overview.health_summary(health, ctx.lang))
 display(overview.health_details(health, ctx.lang))
 '''),
     ("code", '''
+display(overview.health_by_file(health, ctx.lang))
+'''),
+    ("code", '''
+stitching = ctx.stitching()
+stitch_text = overview.stitching_text(stitching, ctx.lang)
+ctx.write_csv(stitching, "stitching.csv")
+ctx.add_finding(stitch_text, section="data_health", weight=0.25)
+display(Markdown(f"### {ctx.t('overview.stitch_title')}\\n\\n{stitch_text}"))
+display(overview.stitching_table(stitching, ctx.lang))
+'''),
+    ("code", '''
 daily = overview.daily_series(orders)
 mix = overview.channel_mix(orders)
 ctx.write_csv(daily, "daily_orders.csv")

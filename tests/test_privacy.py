@@ -33,7 +33,7 @@ def test_sample_client_has_no_raw_contact_data_after_load():
     from mopkit.run import sample_config_path
 
     cfg = load_config(sample_config_path())
-    raw = pd.read_csv(cfg.sources["customers"].path, encoding="gbk", dtype=str)
+    raw = pd.read_csv(cfg.sources["customers"][0].path, encoding="gbk", dtype=str)
     phones = set(raw["手机号"].dropna().head(200))
     names = set(raw["姓名"].dropna().head(200))
     tables = load_tables(cfg).tables

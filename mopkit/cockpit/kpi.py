@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data.orders import DEFINITIONS, INVALID_COST, valid_costs
+from ..data.orders import DEFINITIONS, INVALID_COST, sales_channel, valid_costs
 from ..errors import DataError
 from ..i18n import register, t
 
@@ -186,7 +186,7 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     """Pre-aggregate the canonical tables into a :class:`KpiCube` (done once per dashboard).
 
     Required columns: ``orders``: order_id, customer_id, order_time, amount; optional channel
-    (default "unknown"), status (default paid), refund_amount (absent: refund metrics
+    (traffic source; where "unknown", the order's ``platform`` is used: :func:`mopkit.data.orders.sales_channel`), status (default paid), refund_amount (absent: refund metrics
     unavailable). ``order_items``: order_id, quantity. ``ad_spend``: date, channel, cost;
     optional impressions, clicks.
 
@@ -209,7 +209,12 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     day = _daynum(o["order_time"], "orders", "order_time")
     order = np.argsort(day, kind="stable")
     day = day[order]
-    ch_raw = (o["channel"].astype(str).to_numpy() if "channel" in o.columns else np.full(len(o), "unknown"))[order]
+    # traffic source when the export has one, else the platform the order was placed on
+    sold = sales_channel(o)
+    ch_raw = sold.to_numpy()[order]
+    by_platform = int((sold != (o["channel"].astype(str) if "channel" in o.columns else "unknown")).sum())
+    if by_platform:
+        notes["orders reported under their platform (no traffic source in the export)"] = by_platform
     amt = pd.to_numeric(o["amount"], errors="coerce").to_numpy(float)[order]
     if np.isnan(amt).any():
         raise DataError("orders.amount has non-numeric values", column="amount",

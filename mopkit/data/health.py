@@ -27,13 +27,18 @@ class HealthLedger:
         return pd.DataFrame(self.rows, columns=["table", "file", "kind", "reason", "rows"])
 
     def check(self) -> None:
-        """Raise ``AssertionError`` if any table's counts do not reconcile."""
+        """Raise ``AssertionError`` if any table's, or any file's, counts do not reconcile."""
         reconcile(self.frame())
+        reconcile(self.frame(), by_file=True)
 
 
-def reconcile(health: pd.DataFrame) -> pd.DataFrame:
-    """Per table: rows read, kept, dropped and whether they add up. Raises if they do not."""
-    piv = health.pivot_table(index="table", columns="kind", values="rows", aggfunc="sum", fill_value=0)
+def reconcile(health: pd.DataFrame, by_file: bool = False) -> pd.DataFrame:
+    """Per table (and per file with ``by_file``): rows read, kept, dropped and whether they add up.
+
+    Raises ``AssertionError`` if they do not.
+    """
+    index = ["table", "file"] if by_file else "table"
+    piv = health.pivot_table(index=index, columns="kind", values="rows", aggfunc="sum", fill_value=0)
     for k in ("read", "kept", "dropped", "repaired"):
         if k not in piv:
             piv[k] = 0

@@ -65,3 +65,18 @@ def valid_costs(ad_spend: pd.DataFrame, cost: str = "cost") -> tuple[pd.Series, 
     c = pd.to_numeric(ad_spend[cost], errors="coerce").astype(float)
     ok = c.notna() & np.isfinite(c) & (c >= 0)
     return c, ok
+
+
+def sales_channel(orders: pd.DataFrame, *, channel_col: str = "channel", platform_col: str = "platform") -> pd.Series:
+    """The channel the cockpit reports per order: the traffic source (``channel``) when the export has one,
+    else the platform where the order was placed (``platform``); ``unknown`` when neither is known.
+
+    ``channel`` and ``platform`` are different things (a Douyin ad can bring a buyer who pays in the
+    WeChat mini program); the loader keeps both. Attribution reads touch-level channels only.
+    """
+    unknown = "unknown"
+    ch = orders[channel_col].astype(str) if channel_col in orders else pd.Series(unknown, index=orders.index)
+    if platform_col not in orders:
+        return ch
+    plat = orders[platform_col].astype(str)
+    return ch.where((ch != unknown) | (plat == unknown), plat)

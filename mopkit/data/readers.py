@@ -67,6 +67,13 @@ def sniff_separator(text: str, path: Path) -> str:
     return max([",", "\t", ";", "|"], key=header.count)
 
 
+def _xlsx_engine() -> str:
+    """calamine (Rust, ~20x faster on big exports) when installed, else openpyxl."""
+    import importlib.util
+
+    return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
+
+
 def read_raw(src: TableSource) -> pd.DataFrame:
     """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong."""
     path = src.path
@@ -75,6 +82,10 @@ def read_raw(src: TableSource) -> pd.DataFrame:
     if path.is_dir():
         raise DataError(f"the {src.table} path is a folder, not a file", file=path, fix="point it at the export file itself")
     fmt = detect_format(src)
+    if fmt == "csv" and src.format == "auto":
+        with open(path, "rb") as fh:
+            if fh.read(4) == b"PK\x03\x04":  # a workbook saved under a .csv name (Youzan and others do this)
+                fmt = "xlsx"
     try:
         if fmt == "csv":
             text, _ = decode(path.read_bytes(), src.encoding, path)
@@ -82,7 +93,7 @@ def read_raw(src: TableSource) -> pd.DataFrame:
                 raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_separator(text, path), skipinitialspace=True)
         elif fmt == "xlsx":
-            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine="openpyxl")
+            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine=_xlsx_engine())
         else:
             df = pd.read_parquet(path)
     except DataError:

@@ -32,6 +32,7 @@ from . import sample_calendar as cal
 from . import sample_journeys as jr
 from . import sample_mmm as mmm_sample
 from . import sample_people as people
+from . import sample_platforms as plat
 from . import sample_products as prod
 
 from .sample_params import (  # noqa: F401  (the constants are part of this module's interface)
@@ -45,6 +46,7 @@ class SampleMerchant:
 
     tables: dict[str, pd.DataFrame]
     truth: dict = field(default_factory=dict)
+    platform: np.ndarray | None = None  # platform of each order (mopkit.data.sample_platforms)
 
 
 def _rngs(seed: int, n: int) -> list[np.random.Generator]:
@@ -212,6 +214,7 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
         customers[k] = pd.Series(v, dtype=object)
     customers = customers[["customer_id", "first_seen", "region", "name", "phone", "address", "wechat_id",
                            "douyin_id", "email"]].sort_values("customer_id").reset_index(drop=True)
+    customers = plat.unique_phones(customers, seed)  # the phone links a person across platforms
 
     orders = o[["order_id", "customer_id", "order_time", "amount", "channel", "status", "refund_amount", "discount"]].copy()
     tables = {"orders": orders, "order_items": items, "customers": customers, "touchpoints": touches,
@@ -225,7 +228,8 @@ def generate_sample_merchant(seed: int = 2024, n_customers: int = 20_000, start:
                         n_null=n_null, n_buyer_null=n_bn, lam=lam, pdrop=pdrop, nu=nu,
                         mmm=mmm_sample.truth(sched, acq, GAMMA_GAMMA["p"] * GAMMA_GAMMA["gamma"] / (GAMMA_GAMMA["q"] - 1), n_customers))
     truth["triggers"] = _f(trg_truth)
-    return SampleMerchant(tables=tables, truth=truth)
+    platform, truth["platforms"] = plat.assign_platforms(seed, tables["orders"], n_customers)
+    return SampleMerchant(tables=tables, truth=truth, platform=platform)
 
 
 def _festive_days(days: pd.DatetimeIndex, cal_info: dict) -> pd.DatetimeIndex:
