@@ -5,7 +5,7 @@ import pandas as pd
 
 from .data.health import reconcile
 from .data.orders import counted_orders
-from .i18n import channel_name, register, t
+from .i18n import channel_name, has, register, t
 from .plotting import channel_color, new_ax
 
 register(
@@ -54,13 +54,23 @@ register(
             "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见上表。",
             "en": "Data health dropped {dropped:,} rows ({share:.1%} of those read); the reasons are in the table above.",
         },
+        "overview.merged": {
+            "zh": "另有 {merged:,} 行是同一订单的子订单行或同一位客户的重复行，已合并到对应的订单或客户（不是数据丢失）。",
+            "en": " Another {merged:,} rows were further lines of one order or of one customer and were merged into it (no data lost).",
+        },
+        "health.yes": {"zh": "✓", "en": "✓"},
+        "health.no": {"zh": "✗ 不一致", "en": "✗ does not reconcile"},
+        **{f"health.tbl.{k}": {"zh": zh, "en": en} for k, (zh, en) in {
+            "orders": ("订单", "Orders"), "order_items": ("订单明细", "Order lines"), "customers": ("客户", "Customers"),
+            "touchpoints": ("触点", "Touchpoints"), "ad_spend": ("广告投放", "Ad spend"), "events": ("行为事件", "Events"),
+            "paths": ("转化路径", "Paths"), "campaigns": ("活动发送记录", "Campaign send log")}.items()},
     }
 )
 
 
 def health_summary(health: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per table rows read / kept / dropped / repaired with a reconcile flag, headers in ``lang``."""
-    piv = reconcile(health)
+    piv = _localise_health(reconcile(health), lang)
     piv.columns.name = None
     return piv.rename(columns={"table": t("health.table", lang), "read": t("health.read", lang), "kept": t("health.kept", lang),
                                "dropped": t("health.dropped", lang), "repaired": t("health.repaired", lang),
@@ -71,6 +81,7 @@ def health_details(health: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Every dropped, repaired and noted line of the ledger, headers and kinds in ``lang``."""
     d = health[health["kind"].isin(["dropped", "repaired", "note"])].copy()
     d["kind"] = d["kind"].map(lambda k: t(f"health.{k}", lang))
+    d["table"] = [t(f"health.tbl.{x}", lang) if has(f"health.tbl.{x}") else x for x in d["table"]]
     return d.rename(columns={c: t(f"health.{c}", lang) for c in ["table", "file", "kind", "reason", "rows"]}).reset_index(drop=True)
 
 
@@ -137,16 +148,36 @@ def overview_text(orders: pd.DataFrame, mix: pd.DataFrame, lang: str, currency: 
              top=channel_name(top["channel"], lang), share=top["share"])
 
 
+#: Ledger reasons that merge a row into another (sub-order lines, one buyer's further rows, one
+#: person across platforms): counted as dropped rows so the ledger reconciles, but nothing is lost.
+MERGE_MARKERS = ("(merged", "merged into", "(stitched)")
+
+
+def _is_merge(reason) -> bool:
+    return any(m in str(reason) for m in MERGE_MARKERS)
+
+
 def dropped_text(health: pd.DataFrame, lang: str) -> str:
+    """One sentence on rows dropped (lost) and, apart, rows merged into another row."""
     s = reconcile(health)
     read = int(s["read"].sum())
-    dropped = int(s["dropped"].sum())
-    return t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0)
+    d = health[health["kind"] == "dropped"]
+    merged = int(d.loc[d["reason"].map(_is_merge), "rows"].sum())
+    dropped = int(s["dropped"].sum()) - merged
+    text = t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0)
+    return text + (t("overview.merged", lang, merged=merged) if merged else "")
+
+
+def _localise_health(piv: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = piv.copy()
+    out["table"] = [t(f"health.tbl.{x}", lang) if has(f"health.tbl.{x}") else x for x in out["table"]]
+    out["balanced"] = [t("health.yes" if b else "health.no", lang) for b in out["balanced"]]
+    return out
 
 
 def health_by_file(health: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Per table and file: rows read / kept / dropped / repaired with a reconcile flag, headers in ``lang``."""
-    piv = reconcile(health, by_file=True)
+    piv = _localise_health(reconcile(health, by_file=True), lang)
     piv.columns.name = None
     return piv.rename(columns={"table": t("health.table", lang), "file": t("health.file", lang), "read": t("health.read", lang),
                                "kept": t("health.kept", lang), "dropped": t("health.dropped", lang),

@@ -199,3 +199,26 @@ def test_amounts_more_than_20_percent_unparseable_stop_at_the_boundary(tmp_path)
     assert len(res.tables["orders"]) == 8
     h = res.health
     assert h[(h["kind"] == "dropped") & (h["reason"] == "not a number: amount")]["rows"].sum() == 2
+
+
+def test_a_send_log_handed_back_with_pseudonyms_joins_the_orders(tmp_path):
+    # Journey step 6: last month's trigger audience comes back as the campaigns table. Ids that
+    # are already this client's pseudonyms (mopkit wrote them) must not be hashed again, or no
+    # campaign would match an order; raw ids the merchant mapped back are hashed as usual.
+    from conftest import TEST_SALT
+    from mopkit.config import parse_config
+    from mopkit.data.loader import load_tables
+    from mopkit.data.privacy import pseudonymise
+
+    pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["U1", "U2"], "order_time": ["2025-01-02", "2025-01-03"],
+                  "amount": [10.0, 20.0]}).to_csv(tmp_path / "orders.csv", index=False)
+    u1 = pseudonymise(pd.Series(["U1"]), TEST_SALT, column="customer_id").iloc[0]
+    pd.DataFrame({"customer_id": [u1, "U2"], "campaign": ["c", "c"], "group": ["treatment", "holdout"],
+                  "sent_at": ["2025-01-01 10:00", "2025-01-01 10:00"]}).to_csv(tmp_path / "log.csv", index=False)
+    cfg = parse_config({"client": {"name": "t", "slug": "t"}, "salt": TEST_SALT,
+                        "data": {"orders": {"path": "orders.csv"}, "campaigns": {"path": "log.csv"}}}, tmp_path / "client.yaml")
+    loaded = load_tables(cfg)
+    camp, orders = loaded.tables["campaigns"], loaded.tables["orders"]
+    assert set(camp["customer_id"]) == set(orders["customer_id"])  # both people join their orders
+    note = loaded.health[(loaded.health["table"] == "campaigns") & (loaded.health["kind"] == "note")]
+    assert note["rows"].sum() == 1  # the one pseudonym kept, counted

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import salted
 
 from mopkit.config import load_config
 from mopkit.data.loader import load_tables
@@ -60,7 +61,7 @@ CASES = {
 def _client(tmp_path: Path, sources: list[str], extra: str = "") -> Path:
     lines = "\n".join(f"    - {{{s}}}" for s in sources)
     cfg = tmp_path / "client.yaml"
-    cfg.write_text(f"client: {{name: 测试店, slug: t}}\ndata:\n  orders:\n{lines}\n{extra}", encoding="utf-8")
+    cfg.write_text(salted(f"client: {{name: 测试店, slug: t}}\ndata:\n  orders:\n{lines}\n{extra}"), encoding="utf-8")
     return cfg
 
 
@@ -148,7 +149,7 @@ def test_unknown_layout_names_the_best_matching_preset(tmp_path):
     df = pd.read_csv(FIX / "douyin_2025-03.csv", dtype=str, encoding="utf-8-sig").drop(columns=["主订单编号"])
     df.to_csv(tmp_path / "o.csv", index=False)
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n", encoding="utf-8")
+    cfg.write_text(salted("client: {name: x, slug: x}\ndata:\n  orders: {path: o.csv}\n"), encoding="utf-8")
     with pytest.raises(DataError) as e:
         load_tables(load_config(cfg))
     assert "preset: douyin" in str(e.value)

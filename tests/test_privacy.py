@@ -115,9 +115,20 @@ def _raw_needles(client_dir) -> dict[str, str]:
                 needles[v] = col
                 if col == "手机号":
                     needles[re.sub(r"\D", "", v)] = col
-    orders = pd.read_csv(client_dir / "orders.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    for v in orders["买家ID"]:
-        needles.setdefault(v.strip(), "买家ID")
+    # the platform exports: buyer ids and every contact column each one carries
+    exports = {"douyin_orders.csv": ("收件人", "收件人手机号"), "tmall_orders.xlsx": ("买家会员名", "收货人姓名", "联系手机"),
+               "wechat_orders.xlsx": ("会员ID", "手机号")}
+    for name, cols in exports.items():
+        path = client_dir / name
+        df = (pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False) if path.suffix == ".csv"
+              else pd.read_excel(path, dtype=str, engine="openpyxl").fillna(""))
+        for col in cols:
+            for v in df[col]:
+                v = str(v).strip()
+                if v and "*" not in v:  # a masked phone (138****1234) is not a contact value
+                    needles.setdefault(v, f"{name}:{col}")
+                    if "手机" in col:
+                        needles.setdefault(re.sub(r"\D", "", v), f"{name}:{col}")
     for name in ("touchpoints", "events"):
         for v in pd.read_parquet(client_dir / f"{name}.parquet")["customer_id"].astype(str):
             needles.setdefault(v.strip(), f"{name}.customer_id")

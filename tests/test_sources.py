@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import salted
 
 from mopkit.attribution import first_touch, journeys_from_paths
 from mopkit.config import load_config
@@ -22,7 +23,7 @@ MINI = "{order_id: 单号, customer_id: 会员ID, order_time: 下单时间, amou
 
 def _write(tmp_path: Path, text: str) -> Path:
     cfg = tmp_path / "client.yaml"
-    cfg.write_text(textwrap.dedent(text), encoding="utf-8")
+    cfg.write_text(salted(textwrap.dedent(text)), encoding="utf-8")
     return cfg
 
 

@@ -11,7 +11,7 @@ counted in the ledger:
 4. the buyer key: the buyer id column, else the preset's ``customer_from`` contacts (a masked phone
    is combined with the receiver's name so two masked buyers rarely merge); ids of a preset source are
    namespaced by platform (``douyin:<id>`` before hashing), since platform accounts are per platform;
-5. lines are parsed, validated and pseudonymised (:func:`mopkit.data.loader.canonicalise`);
+5. lines are parsed, validated and pseudonymised (:func:`mopkit.data.canonical.canonicalise`);
 6. grouped into orders: amount = sum of line amounts (``amount_per: line``), the order's amount
    (``amount_per: order``) or sum of quantity x unit price (no amount column); status = paid if any
    line is paid, else refunded if any line is, else cancelled (order-level status: the first row's);
@@ -53,7 +53,7 @@ def _line_table(cols: dict[str, str], amount_required: bool) -> Table:
 
 
 def _resolve(raw: pd.DataFrame, src: TableSource, spec: dict) -> dict[str, str]:
-    from .loader import ALIASES, missing_columns_error
+    from .canonical import ALIASES, missing_columns_error
 
     headers = list(raw.columns)
     found: dict[str, str] = {}
@@ -89,7 +89,7 @@ def _blank(s: pd.Series) -> pd.Series:
 
 def load_export(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt: str, fname: str) -> dict[str, pd.DataFrame]:
     """Canonical ``orders`` (+ ``order_items``, ``customers`` when the file has them) from one export."""
-    from .loader import canonicalise
+    from .canonical import canonicalise
 
     spec = presets()[src.preset] if src.preset else {"grain": src.grain, "amount_per": "line", "columns": {}, "values": {}, "after_sale": [], "customer_from": []}
     cols = _resolve(raw, src, spec)

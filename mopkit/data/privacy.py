@@ -25,6 +25,8 @@ from ..errors import DataError
 PREFIX = {"customer_id": "c", "name": "nm", "phone": "ph", "address": "ad", "wechat_id": "wx", "douyin_id": "dy", "email": "em"}
 #: Hex digits of a pseudonym: 32 digits = 128 bits.
 HEX_DIGITS = 32
+#: What a customer pseudonym looks like (``c_`` + 32 hex digits).
+PSEUDONYM_RE = r"c_[0-9a-f]{32}"
 #: The sample merchant's salt. Public on purpose (the sample is made up, and its runs must be
 #: reproducible by anyone); a config for any other client that uses it is refused.
 SAMPLE_SALT = "mopkit-sample-merchant-public-salt"

@@ -16,13 +16,21 @@ from ..errors import DataError
 
 def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
     """What the readers raise on a file that is not what its format says (corrupt, truncated,
-    another format): zip errors (xlsx), Arrow errors (parquet), OS and key errors (openpyxl)."""
+    another format): zip errors (xlsx), Arrow errors (parquet), OS and key errors (openpyxl),
+    calamine's error."""
     import zipfile  # noqa: PLC0415
 
     import pyarrow as pa  # noqa: PLC0415
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
-    return (zipfile.BadZipFile, pa.ArrowException, InvalidFileException, OSError, KeyError, EOFError)
+    errors = (zipfile.BadZipFile, pa.ArrowException, InvalidFileException, OSError, KeyError, EOFError)
+    try:  # calamine's own error for a workbook it cannot open (python-calamine is optional)
+        from python_calamine import CalamineError  # noqa: PLC0415
+
+        errors += (CalamineError,)
+    except ImportError:
+        pass
+    return errors
 
 
 _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
