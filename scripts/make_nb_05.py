@@ -35,7 +35,8 @@ data = T.prepare_data(orders, events=ctx.table("events") if ctx.has("events") el
                       customers=ctx.table("customers") if ctx.has("customers") else None,
                       clv=T.read_clv(ctx.outputs_dir))
 salt = T.client_salt(ctx.run_dir)  # used for the holdout hash and the opt-out ids; never shown or written
-opt_out = T.read_opt_out(opt_out_path, salt, base_dir=T.config_dir(ctx.run_dir)) if opt_out_path else None
+links = ctx.table("customer_links") if ctx.has("customer_links") else None  # one person across platforms
+opt_out = T.read_opt_out(opt_out_path, salt, base_dir=T.config_dir(ctx.run_dir), links=links) if opt_out_path else None
 display(Markdown(f"## {ctx.t('triggers.nb.title')}\\n\\n"
                  + ctx.t("triggers.nb.intro", share=holdout_share, as_of=data.as_of.strftime("%Y-%m-%d %H:%M"))))
 '''),

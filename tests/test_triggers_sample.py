@@ -58,7 +58,8 @@ def triggers(run, tables):
     data = T.prepare_data(tables["orders"], events=tables["events"], order_items=tables["order_items"],
                           customers=tables["customers"])
     salt = T.client_salt(run)
-    opt_out = T.read_opt_out("opt_out.csv", salt, base_dir=T.config_dir(run))
+    links = pd.read_parquet(run / "data" / "customer_links.parquet")  # the stitched people
+    opt_out = T.read_opt_out("opt_out.csv", salt, base_dir=T.config_dir(run), links=links)
     return T.build_triggers(data, salt=salt, opt_out=opt_out, replay_days=TRUTH["browse_abandonment"]["window_days"])
 
 
@@ -98,9 +99,9 @@ def test_opt_out_list_errors(tmp_path):
     (tmp_path / "two.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(DataError, match="customer_id"):
         T.read_opt_out("two.csv", "s", base_dir=tmp_path)
-    (tmp_path / "ok.csv").write_text("customer_id\nc_0123456789ab\nU1\n", encoding="utf-8")
+    (tmp_path / "ok.csv").write_text("customer_id\nc_0123456789abcdef0123456789abcdef\nU1\n", encoding="utf-8")
     ids = T.read_opt_out(tmp_path / "ok.csv", "s")
-    assert "c_0123456789ab" in ids and "U1" not in ids and len(ids) == 2  # raw ids pseudonymised
+    assert "c_0123456789abcdef0123456789abcdef" in ids and "U1" not in ids and len(ids) == 2  # raw ids pseudonymised
 
 
 def test_send_log_comes_back_as_a_campaigns_table(triggers, tables, tmp_path):
@@ -124,3 +125,15 @@ def test_send_log_comes_back_as_a_campaigns_table(triggers, tables, tmp_path):
     rec, dropped = T.campaign_outcomes(log, tables["orders"])
     assert dropped.empty and len(T.campaign_results(rec)) == loaded["campaign"].nunique()
 
+
+
+def test_an_opt_out_under_one_id_covers_the_stitched_person():
+    # a person who bought on two platforms is one customer after stitching; an opt-out given
+    # under the id of the row that lost the merge must still reach the stitched id
+    links = pd.DataFrame({"source_id": ["c_" + "1" * 32], "customer_id": ["c_" + "2" * 32]})
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "o.csv").write_text("customer_id\nc_" + "1" * 32 + "\n", encoding="utf-8")
+        ids = T.read_opt_out(Path(d) / "o.csv", "salt-not-used-here", links=links)
+    assert "c_" + "2" * 32 in ids

@@ -178,7 +178,7 @@ def load_tables(config: ClientConfig) -> LoadResult:
         parsed, order ids clash, or no order is left; the message names file, column, rows and fix.
     """
     from .exports import is_export, load_export
-    from .stitch import stitch_customers
+    from .stitch import LINKS, stitch_customers
 
     ledger = HealthLedger()
     salt = config.resolved_salt()
@@ -223,6 +223,8 @@ def load_tables(config: ClientConfig) -> LoadResult:
         tables[name] = df
     tables, stitching = stitch_customers(tables, ledger)
     for name, df in tables.items():
+        if name == LINKS:  # the stitching's id map, not a table read from a file
+            continue
         files = [_label(s, config) for s in config.sources.get(name, ())] + list(df["source_file"].unique())
         kept = df["source_file"].value_counts(sort=False)
         for f in dict.fromkeys(files):

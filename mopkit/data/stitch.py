@@ -25,6 +25,9 @@ from .orders import counted_orders
 #: Identifier columns that link buyer ids, in the order the report lists them.
 LINK_COLUMNS = ("phone", "email", "wechat_id", "douyin_id")
 
+#: The table (``data/customer_links.parquet``) mapping a pre-stitching buyer pseudonym to its person.
+LINKS = "customer_links"
+
 
 def _edges(customers: pd.DataFrame | None) -> pd.DataFrame:
     if customers is None or customers.empty:
@@ -103,6 +106,10 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
         for name, df in tables.items():
             if name not in ("orders", "customers") and "customer_id" in df:
                 tables[name] = df.assign(customer_id=_mapped(df["customer_id"], person))
+        # every buyer id that now belongs to another person's id: lists keyed by a buyer id the
+        # merchant holds (an opt-out list, a CRM export) are mapped through this at use
+        moved = person[person.index.astype(str) != person.astype(str)]
+        tables[LINKS] = pd.DataFrame({"source_id": moved.index.astype(str), "customer_id": moved.astype(str).to_numpy()})
     else:
         person = pd.Series(dtype=object)
     tables["orders"] = o

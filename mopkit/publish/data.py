@@ -84,7 +84,8 @@ def _round(a: np.ndarray, metric: str) -> list:
 def _daily(orders, items, ads, lo, hi) -> tuple[dict, list, list, bool]:
     """Additive metrics per day x channel x platform, from compute_kpis (freq D)."""
     plat_o = "platform" in orders.columns and orders["platform"].notna().any()
-    plat_a = ads is not None and "platform" in ads.columns
+    # ads split by platform only when their platform is known (a spend file without one is "unknown")
+    plat_a = ads is not None and "platform" in ads.columns and (~ads["platform"].astype(str).isin(["unknown", "nan", "None", ""])).any()
     platforms = sorted(orders["platform"].dropna().astype(str).unique()) if plat_o else [NO_PLATFORM]
     full = _kpi.prepare_cube(orders, items, ads)
     channels = list(full.channels)
@@ -107,8 +108,21 @@ def _daily(orders, items, ads, lo, hi) -> tuple[dict, list, list, bool]:
         cols["p"] += [pi] * len(wide)
         for m in ADDITIVE:
             cols[m] += _round(wide[m].to_numpy(float), m)
-    # ads without a platform column belong to no platform: the page says so under a platform filter
-    return cols, channels, platforms, bool(plat_o and not plat_a and ads is not None)
+    # ads without a platform column belong to no platform: shipped with platform -1, so they count
+    # under "all platforms" and the page says they are not split under a platform filter
+    unsplit = bool(plat_o and not plat_a and ads is not None and len(ads))
+    if unsplit:
+        ad_metrics = [m for m in ADDITIVE if m in ("impressions", "clicks", "ad_spend")]
+        k = _kpi.compute_kpis(full, freq="D", start=lo, end=hi, overall=False, metrics=ad_metrics)
+        wide = k.pivot_table(index=["period", "channel"], columns="metric", values="value", aggfunc="first")
+        wide = wide.reindex(columns=ad_metrics).fillna(0.0)
+        wide = wide[(wide != 0).any(axis=1)].reset_index()
+        cols["d"] += [_days(p) for p in wide["period"]]
+        cols["c"] += [channels.index(c) for c in wide["channel"]]
+        cols["p"] += [-1] * len(wide)
+        for m in ADDITIVE:
+            cols[m] += _round(wide[m].to_numpy(float), m) if m in ad_metrics else [0] * len(wide)
+    return cols, channels, platforms, unsplit
 
 
 def _buyers(cube, lo, hi, channels) -> dict:

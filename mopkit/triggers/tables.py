@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config import load_config
-from ..data.privacy import pseudonymise
+from ..data.privacy import PSEUDONYM_RE, pseudonymise
 from ..errors import ConfigError, DataError
 from ..i18n import t
 from .labels import offer_text, rule_label
@@ -93,9 +93,12 @@ def client_salt(run_dir: str | Path) -> str:
         return load_config(run_dir / "config.yaml").resolved_salt()
 
 
-def read_opt_out(path: str | Path, salt: str, *, base_dir: str | Path | None = None) -> set[str]:
+def read_opt_out(path: str | Path, salt: str, *, base_dir: str | Path | None = None,
+                 links: pd.DataFrame | None = None) -> set[str]:
     """Customer ids that opted out, pseudonymised like the loader does (already-pseudonymised ids
-    ``c_<hex>`` are kept as they are).
+    ``c_<hex>`` are kept as they are), then mapped to the stitched person through ``links``
+    (the run's ``customer_links`` table: source_id -> customer_id), so an opt-out given under one
+    platform's or the CRM's id covers the person on every platform.
 
     The file is a CSV or Excel sheet with a ``customer_id`` column (or a single column); relative
     paths are resolved against ``base_dir`` (the client config's folder).
@@ -118,9 +121,13 @@ def read_opt_out(path: str | Path, salt: str, *, base_dir: str | Path | None = N
                         fix="name the column with the buyer ids customer_id")
     ids = ids.dropna().astype(str).str.strip()
     ids = ids[ids != ""]
-    done = ids.str.fullmatch(r"c_[0-9a-f]{12}")
+    done = ids.str.fullmatch(PSEUDONYM_RE)
     raw = pseudonymise(ids[~done], salt, column="customer_id")
-    return set(ids[done]) | set(raw.dropna().astype(str))
+    out = set(ids[done]) | set(raw.dropna().astype(str))
+    if links is not None and len(links):
+        to = dict(zip(links["source_id"].astype(str), links["customer_id"].astype(str)))
+        out |= {to[i] for i in out if i in to}
+    return out
 
 
 def config_dir(run_dir: str | Path) -> Path | None:
