@@ -227,14 +227,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     out = out[drop == ""].copy()
 
     if table is TABLES["orders"]:  # order rows (an export's lines are repaired once grouped into orders)
-        refunded_no_amount = (out["status"] == "refunded") & (out["refund_amount"] <= 0)
-        if refunded_no_amount.any():
-            out.loc[refunded_no_amount, "refund_amount"] = out.loc[refunded_no_amount, "amount"]
-            ledger.add("orders", fname, "repaired", "refunded without refund_amount: full refund assumed", int(refunded_no_amount.sum()))
-        over = out["refund_amount"] > out["amount"]
-        if over.any():
-            out.loc[over, "refund_amount"] = out.loc[over, "amount"]
-            ledger.add("orders", fname, "repaired", "refund_amount above amount capped", int(over.sum()))
+        out = repair_refunds(out, ledger, fname)
 
     if "customer_id" in out:
         ids = out["customer_id"]
@@ -261,3 +254,18 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     if "quantity" in out:
         out["quantity"] = out["quantity"].astype("int64")
     return out.reset_index(drop=True)
+
+
+def repair_refunds(orders: pd.DataFrame, ledger: HealthLedger, fname: str) -> pd.DataFrame:
+    """The two refund repairs, counted in the ledger: a refunded order without a refund amount is a
+    full refund; a refund above the amount is capped at it. Returns a repaired copy."""
+    out = orders.copy()
+    refunded_no_amount = (out["status"] == "refunded") & (out["refund_amount"] <= 0)
+    if refunded_no_amount.any():
+        out.loc[refunded_no_amount, "refund_amount"] = out.loc[refunded_no_amount, "amount"]
+        ledger.add("orders", fname, "repaired", "refunded without refund_amount: full refund assumed", int(refunded_no_amount.sum()))
+    over = out["refund_amount"] > out["amount"]
+    if over.any():
+        out.loc[over, "refund_amount"] = out.loc[over, "amount"]
+        ledger.add("orders", fname, "repaired", "refund_amount above amount capped", int(over.sum()))
+    return out

@@ -181,14 +181,9 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
         orders = _orders_from_lines(lines, after, cols, per_line)
     if spec.get("refund_sets_status"):
         orders.loc[orders["refund_amount"] > 0, "status"] = "refunded"
-    refunded_no_amount = (orders["status"] == "refunded") & (orders["refund_amount"] <= 0)
-    if refunded_no_amount.any():
-        orders.loc[refunded_no_amount, "refund_amount"] = orders.loc[refunded_no_amount, "amount"]
-        ledger.add("orders", fname, "repaired", "refunded without refund_amount: full refund assumed", int(refunded_no_amount.sum()))
-    over = orders["refund_amount"] > orders["amount"]
-    if over.any():
-        orders.loc[over, "refund_amount"] = orders.loc[over, "amount"]
-        ledger.add("orders", fname, "repaired", "refund_amount above amount capped", int(over.sum()))
+    from .canonical import repair_refunds
+
+    orders = repair_refunds(orders, ledger, fname)
     merged = len(lines) - len(orders)
     if merged:
         ledger.add("orders", fname, "dropped", "further line of a multi-line order (merged into its order)", merged)
