@@ -51,13 +51,15 @@ register(
         "overview.stitch_wechat_id": {"zh": "微信ID", "en": "WeChat id"},
         "overview.stitch_douyin_id": {"zh": "抖音ID", "en": "Douyin id"},
         "overview.dropped": {
-            "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见上表。",
-            "en": "Data health dropped {dropped:,} rows ({share:.1%} of those read); the reasons are in the table above.",
+            "zh": "数据体检剔除了 {dropped:,} 行（占读取的 {share:.1%}），原因见{where}。",
+            "en": "Data health dropped {dropped:,} rows ({share:.1%} of those read); the reasons are in {where}.",
         },
         "overview.merged": {
             "zh": "另有 {merged:,} 行是同一订单的子订单行或同一位客户的重复行，已合并到对应的订单或客户（不是数据丢失）。",
             "en": " Another {merged:,} rows were further lines of one order or of one customer and were merged into it (no data lost).",
         },
+        "overview.where_above": {"zh": "上表", "en": "the table above"},
+        "overview.where_section": {"zh": "「数据体检」一节", "en": "the data-health section"},
         "health.yes": {"zh": "✓", "en": "✓"},
         "health.no": {"zh": "✗ 不一致", "en": "✗ does not reconcile"},
         **{f"health.tbl.{k}": {"zh": zh, "en": en} for k, (zh, en) in {
@@ -157,14 +159,16 @@ def _is_merge(reason) -> bool:
     return any(m in str(reason) for m in MERGE_MARKERS)
 
 
-def dropped_text(health: pd.DataFrame, lang: str) -> str:
-    """One sentence on rows dropped (lost) and, apart, rows merged into another row."""
+def dropped_text(health: pd.DataFrame, lang: str, *, beside_table: bool = True) -> str:
+    """One sentence on rows dropped (lost) and, apart, rows merged into another row; it points at
+    the table above it, or (``beside_table`` false: the executive summary) at the section."""
     s = reconcile(health)
     read = int(s["read"].sum())
     d = health[health["kind"] == "dropped"]
     merged = int(d.loc[d["reason"].map(_is_merge), "rows"].sum())
     dropped = int(s["dropped"].sum()) - merged
-    text = t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0)
+    where = t("overview.where_above" if beside_table else "overview.where_section", lang)
+    text = t("overview.dropped", lang, dropped=dropped, share=dropped / read if read else 0.0, where=where)
     return text + (t("overview.merged", lang, merged=merged) if merged else "")
 
 

@@ -42,7 +42,7 @@ ctx.write_csv(daily, "daily_orders.csv")
 ctx.write_csv(mix, "channel_mix.csv")
 summary = overview.overview_text(orders, mix, ctx.lang, ctx.currency)
 ctx.add_finding(summary, section="data_health", weight=0.3)
-ctx.add_finding(overview.dropped_text(health, ctx.lang), section="data_health", weight=0.1)
+ctx.add_finding(overview.dropped_text(health, ctx.lang, beside_table=False), section="data_health", weight=0.1)
 display(Markdown(summary + "\\n\\n" + overview.dropped_text(health, ctx.lang)))
 '''),
     ("code", '''
