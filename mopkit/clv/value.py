@@ -280,7 +280,8 @@ def calibrate_churn(res: CustomerValue, tx: pd.DataFrame, bands: dict, churn_day
         return None
     days = int(min(churn_days, res.settings["holdout_days"]))
     cal_end = res.observation_end - pd.Timedelta(days=res.settings["holdout_days"])
-    ch = calibration_holdout_split(tx, cal_end, cal_end + pd.Timedelta(days=days), **kw)
+    same = days == res.settings["holdout_days"] and res.cal_holdout is not None
+    ch = res.cal_holdout if same else calibration_holdout_split(tx, cal_end, cal_end + pd.Timedelta(days=days), **kw)
     m = res.comparison.models[res.comparison.best]
     p0 = m.p_no_purchase(days / days_per_unit(res.settings["time_unit"]),
                          *(ch[c].to_numpy(float) for c in ("frequency_cal", "recency_cal", "T_cal")))
