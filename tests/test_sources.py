@@ -79,6 +79,30 @@ def test_stitching_links_one_person_across_platforms_but_never_by_a_masked_phone
     assert by_file["balanced"].all()
 
 
+def test_a_crm_row_without_phone_still_links_through_the_export_phone(tmp_path):
+    # the CRM file knows member M0001 without a phone; the mini-program export carries M0001's phone
+    # (139 0000 1111), which is 李娜's on douyin: the CRM row must not hide the export's phone
+    (tmp_path / "exports").mkdir()
+    for f in ("douyin_2025-03.csv", "wechat_mini_program.csv"):
+        shutil.copy(FIX / f, tmp_path / "exports" / f)
+    (tmp_path / "crm.csv").write_text("客户ID,注册时间,地区\nM0001,2025-01-01,上海\nM0002,2025-01-02,北京\n", encoding="utf-8")
+    res = load_tables(load_config(_write(tmp_path, f"""\
+        client: {{name: x, slug: x}}
+        data:
+          orders:
+            - {{path: exports/douyin_*.csv, preset: douyin}}
+            - {{path: exports/wechat_mini_program.csv, platform: wechat, columns: {MINI}}}
+          customers: {{path: crm.csv}}
+        """)))
+    o = res.tables["orders"].set_index("order_id")
+    assert o.loc["douyin:4987000000000002", "customer_id"] == o.loc["wechat:1001", "customer_id"]
+    c = res.tables["customers"].set_index("customer_id")
+    li = c.loc[o.loc["wechat:1001", "customer_id"]]
+    assert li["region"] == "上海" and li["platforms"] == "douyin|wechat"  # the CRM's region, both platforms
+    assert li["first_seen"] == pd.Timestamp("2025-01-01")  # the earliest: the CRM's registration
+    assert res.summary(by_file=True)["balanced"].all()
+
+
 def test_glob_stacks_files_and_keeps_source_file(tmp_path):
     text = (FIX / "douyin_2025-03.csv").read_bytes().decode("utf-8-sig").splitlines()
     (tmp_path / "dy").mkdir()

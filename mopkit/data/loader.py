@@ -80,7 +80,10 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     file or in two overlapping exports) are export artefacts, dropped and counted.
     order_items and paths: identical rows are real (two identical lines of one order; path rows
     of the same path, summed when journeys are built), so they are kept.
-    Then the key: conflicting orders with one order_id stop the load; other keys keep the first.
+    Then the key: conflicting orders with one order_id stop the load; other keys keep the first,
+    except in ``customers``: rows of one customer_id (a CRM row and the buyer row an order export
+    adds) are merged by the stitching, first known value per column, so a phone found only in the
+    export still links the person (:func:`mopkit.data.stitch.stitch_customers`).
     """
     key = list(TABLES[name].key)
     if name not in KEEP_IDENTICAL_ROWS:
@@ -103,7 +106,7 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
                 fix="order ids must be unique per platform: export one row per order (order lines go in order_items, "
                     "or set grain: line / a preset for line-level exports); give each platform's files their platform",
             )
-        if clash.any():
+        if clash.any() and name != "customers":
             df = _drop(df, df.duplicated(key, keep="first").to_numpy(), name, f"duplicate {key[0]} (first kept)", ledger)
     return df
 
