@@ -47,7 +47,9 @@ def is_export(src: TableSource, raw: pd.DataFrame) -> bool:
 
 def _line_table(cols: dict[str, str], amount_required: bool) -> Table:
     order = [dataclasses.replace(c, required=c.required and (c.name != "amount" or amount_required)) for c in _ORDER_COLS]
-    items = [dataclasses.replace(TABLES["order_items"].column(n), required=False) for n in _ITEM_COLS]
+    # without an amount column a line's amount is quantity x unit price: then both are required
+    items = [dataclasses.replace(TABLES["order_items"].column(n), required=not amount_required and n in ("quantity", "unit_price"))
+             for n in _ITEM_COLS]
     cust = [TABLES["customers"].column(n) for n in _CUSTOMER_COLS]
     return Table("orders", "order lines", tuple(order + [c for c in items + cust + _EXTRA if c.name in cols]))
 
