@@ -79,6 +79,30 @@ def test_stitching_links_one_person_across_platforms_but_never_by_a_masked_phone
     assert by_file["balanced"].all()
 
 
+def test_a_crm_row_without_phone_still_links_through_the_export_phone(tmp_path):
+    # the CRM file knows member M0001 without a phone; the mini-program export carries M0001's phone
+    # (139 0000 1111), which is 李娜's on douyin: the CRM row must not hide the export's phone
+    (tmp_path / "exports").mkdir()
+    for f in ("douyin_2025-03.csv", "wechat_mini_program.csv"):
+        shutil.copy(FIX / f, tmp_path / "exports" / f)
+    (tmp_path / "crm.csv").write_text("客户ID,注册时间,地区\nM0001,2025-01-01,上海\nM0002,2025-01-02,北京\n", encoding="utf-8")
+    res = load_tables(load_config(_write(tmp_path, f"""\
+        client: {{name: x, slug: x}}
+        data:
+          orders:
+            - {{path: exports/douyin_*.csv, preset: douyin}}
+            - {{path: exports/wechat_mini_program.csv, platform: wechat, columns: {MINI}}}
+          customers: {{path: crm.csv}}
+        """)))
+    o = res.tables["orders"].set_index("order_id")
+    assert o.loc["douyin:4987000000000002", "customer_id"] == o.loc["wechat:1001", "customer_id"]
+    c = res.tables["customers"].set_index("customer_id")
+    li = c.loc[o.loc["wechat:1001", "customer_id"]]
+    assert li["region"] == "上海" and li["platforms"] == "douyin|wechat"  # the CRM's region, both platforms
+    assert li["first_seen"] == pd.Timestamp("2025-01-01")  # the earliest: the CRM's registration
+    assert res.summary(by_file=True)["balanced"].all()
+
+
 def test_glob_stacks_files_and_keeps_source_file(tmp_path):
     text = (FIX / "douyin_2025-03.csv").read_bytes().decode("utf-8-sig").splitlines()
     (tmp_path / "dy").mkdir()
@@ -191,3 +215,37 @@ def test_cockpit_reports_the_platform_when_the_export_has_no_traffic_source():
     cube = prepare_cube(o)
     assert cube.channels == ["douyin", "search"]  # the tmall order came from search ads; the douyin one is unknown
     assert cube.notes["orders reported under their platform (no traffic source in the export)"] == 1
+
+
+def _line_file(tmp_path: Path, last_cols: str, rows: list[str]) -> Path:
+    good = [f"B{i},V{i},2025-03-05 10:00:00,S1,1,10.00" for i in range(12)]  # keeps bad values under MAX_BAD_SHARE
+    (tmp_path / "lines.csv").write_text("\n".join([f"order_id,customer_id,order_time,sku,quantity,{last_cols}"] + good + rows) + "\n",
+                                        encoding="utf-8")
+    return _write(tmp_path, "client: {name: x, slug: x}\ndata:\n  orders: {path: lines.csv, grain: line}\n")
+
+
+def test_line_export_with_a_blank_quantity_loads_and_counts_the_line(tmp_path):
+    # amount per line given: the order keeps both lines' amounts (20 + 5), the line without a
+    # quantity is not an order_items row (counted); before, int64 of an empty quantity raised
+    res = load_tables(load_config(_line_file(tmp_path, "amount", ["A1,U1,2025-03-01 10:00:00,S1,2,20.00",
+                                                                  "A1,U1,2025-03-01 10:00:00,S2,,5.00"])))
+    o = res.tables["orders"].set_index("order_id")
+    assert o.loc["A1", "amount"] == pytest.approx(25.0)
+    h = res.health.set_index(["table", "reason"])["rows"]
+    assert h[("order_items", "line without quantity or price")] == 1
+    assert len(res.tables["order_items"]) == 13 and res.tables["order_items"]["quantity"].dtype == np.int64
+    assert res.summary(by_file=True)["balanced"].all()
+
+
+def test_line_export_without_amount_drops_lines_it_cannot_price(tmp_path):
+    # amount = quantity x unit price: a line without either is dropped and counted, never an order of 0
+    res = load_tables(load_config(_line_file(tmp_path, "unit_price", [
+        "A1,U1,2025-03-01 10:00:00,S1,2,10.00", "A1,U1,2025-03-01 10:00:00,S2,x,5.00",
+        "A2,U2,2025-03-02 10:00:00,S1,,10.00", "A3,U3,2025-03-03 10:00:00,S1,1,abc"])))
+    o = res.tables["orders"].set_index("order_id")
+    assert o.loc["A1", "amount"] == pytest.approx(20.0)  # 2 x 10.00; the line with quantity "x" dropped
+    assert not {"A2", "A3"} & set(o.index)
+    h = res.health.set_index(["table", "reason"])["rows"]
+    assert h[("orders", "not a number: quantity")] == 1 and h[("orders", "missing quantity")] == 1
+    assert h[("orders", "not a number: unit_price")] == 1
+    assert res.summary(by_file=True)["balanced"].all()

@@ -251,7 +251,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                            "(e.g. 138****1234): kept, but they cannot link customers across platforms", int(masked.sum()))
             pseudo = mark_masked(pseudonymise(norm, salt, column=c), masked)
             out[c] = pseudo.astype(object).where(pseudo.notna(), None)  # missing stays missing
-    if "quantity" in out:
+    if "quantity" in out and table.column("quantity").required:  # optional (an export's lines): float, may be empty
         out["quantity"] = out["quantity"].astype("int64")
     return out.reset_index(drop=True)
 

@@ -34,20 +34,22 @@ from .parse import parse_amounts
 from .presets import match_columns, presets
 from .schema import TABLES, Column, Table
 
-_ORDER_COLS = [c for c in TABLES["orders"].columns]
+_ORDER_COLS = list(TABLES["orders"].columns)
 _ITEM_COLS = ["sku", "product_name", "category", "quantity", "unit_price"]
 _CUSTOMER_COLS = ["name", "phone", "address", "wechat_id", "douyin_id", "email", "region"]
 _EXTRA = [Column("line_id", "id", False, "Sub-order / line id."), Column("after_sale", "text", False, "After-sale state.")]
 
 
-def is_export(src: TableSource, raw: pd.DataFrame) -> bool:
+def is_export(src: TableSource) -> bool:
     """Whether an orders source needs the export path (preset, line grain, or mapped contacts)."""
     return bool(src.preset) or src.grain == "line" or any(c in src.columns for c in _CUSTOMER_COLS + _ITEM_COLS + ["line_id", "after_sale"])
 
 
 def _line_table(cols: dict[str, str], amount_required: bool) -> Table:
     order = [dataclasses.replace(c, required=c.required and (c.name != "amount" or amount_required)) for c in _ORDER_COLS]
-    items = [dataclasses.replace(TABLES["order_items"].column(n), required=False) for n in _ITEM_COLS]
+    # without an amount column a line's amount is quantity x unit price: then both are required
+    items = [dataclasses.replace(TABLES["order_items"].column(n), required=not amount_required and n in ("quantity", "unit_price"))
+             for n in _ITEM_COLS]
     cust = [TABLES["customers"].column(n) for n in _CUSTOMER_COLS]
     return Table("orders", "order lines", tuple(order + [c for c in items + cust + _EXTRA if c.name in cols]))
 
@@ -132,7 +134,7 @@ def load_export(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt:
 
     table = _line_table(cols, "amount" in df)
     values = {**spec.get("values", {}), **src.values}
-    lsrc = dataclasses.replace(src, values=values, columns={c: c for c in cols})
+    lsrc = dataclasses.replace(src, values=values)  # canonicalise gets the columns as ``cols``
     if ignored:
         ledger.add("orders", fname, "note", f"columns not used: {', '.join(map(str, ignored[:12]))}", len(ignored))
     lines = canonicalise(df.rename(columns=str), lsrc, ledger, salt, fname=fname, table=table, cols={c: c for c in cols})
@@ -217,8 +219,7 @@ def _group(lines: pd.DataFrame, spec: dict, cols: dict, ledger: HealthLedger, fn
 
     contacts = [c for c in _CUSTOMER_COLS if c in cols]
     if contacts:
-        c = lines.assign(order_time=lines["order_time"])
-        cg = c.groupby("customer_id", sort=False)
+        cg = lines.groupby("customer_id", sort=False)
         cust = cg[contacts].first().reset_index()
         cust["first_seen"] = cg["order_time"].min().to_numpy()
         ledger.add("customers", fname, "read", "buyer rows in the orders export", len(lines))

@@ -32,7 +32,6 @@ from .health import HealthLedger, reconcile
 from .readers import read_raw
 from .schema import TABLES
 
-#: Header names seen in common platform exports, per canonical column (used when the config maps none).
 #: Tables whose identical rows are real rows (kept); in every other table they are dropped and counted.
 KEEP_IDENTICAL_ROWS = ("order_items", "paths")
 NO_PLATFORM = "unknown"
@@ -69,7 +68,6 @@ def _label(src: TableSource, config: ClientConfig) -> str:
 
 
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if p is not None]
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
@@ -80,7 +78,10 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     file or in two overlapping exports) are export artefacts, dropped and counted.
     order_items and paths: identical rows are real (two identical lines of one order; path rows
     of the same path, summed when journeys are built), so they are kept.
-    Then the key: conflicting orders with one order_id stop the load; other keys keep the first.
+    Then the key: conflicting orders with one order_id stop the load; other keys keep the first,
+    except in ``customers``: rows of one customer_id (a CRM row and the buyer row an order export
+    adds) are merged by the stitching, first known value per column, so a phone found only in the
+    export still links the person (:func:`mopkit.data.stitch.stitch_customers`).
     """
     key = list(TABLES[name].key)
     if name not in KEEP_IDENTICAL_ROWS:
@@ -103,7 +104,7 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
                 fix="order ids must be unique per platform: export one row per order (order lines go in order_items, "
                     "or set grain: line / a preset for line-level exports); give each platform's files their platform",
             )
-        if clash.any():
+        if clash.any() and name != "customers":
             df = _drop(df, df.duplicated(key, keep="first").to_numpy(), name, f"duplicate {key[0]} (first kept)", ledger)
     return df
 
@@ -189,7 +190,7 @@ def load_tables(config: ClientConfig) -> LoadResult:
         for src in config.sources[name]:
             fname = _label(src, config)
             raw = read_raw(src)
-            if name == "orders" and is_export(src, raw):
+            if name == "orders" and is_export(src):
                 got = load_export(raw, src, ledger, salt, fname)
             else:
                 got = {name: canonicalise(raw, src, ledger, salt, fname=fname)}
@@ -201,9 +202,8 @@ def load_tables(config: ClientConfig) -> LoadResult:
     for t, dfs in late.items():
         parts.setdefault(t, []).extend(dfs)
 
-    tables: dict[str, pd.DataFrame] = {}
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]
-    tables = {name: _stack(parts.pop(name)) for name in names}  # pop: the per-file frames are freed
+    tables: dict[str, pd.DataFrame] = {name: _stack(parts.pop(name)) for name in names}  # pop: the per-file frames are freed
     _namespace_ids(tables, ledger)
     for name in names:
         tables[name] = _dedupe(tables[name], name, ledger)
@@ -222,13 +222,14 @@ def load_tables(config: ClientConfig) -> LoadResult:
                             fix="check the analysis window in the client config and the reasons above")
         tables[name] = df
     tables, stitching = stitch_customers(tables, ledger)
+    was_read = {(r["table"], r["file"]) for r in ledger.rows if r["kind"] == "read"}
     for name, df in tables.items():
         if name == LINKS:  # the stitching's id map, not a table read from a file
             continue
         files = [_label(s, config) for s in config.sources.get(name, ())] + list(df["source_file"].unique())
         kept = df["source_file"].value_counts(sort=False)
         for f in dict.fromkeys(files):
-            if any(r["table"] == name and r["file"] == f and r["kind"] == "read" for r in ledger.rows):
+            if (name, f) in was_read:
                 ledger.add(name, f, "kept", "rows kept", int(kept.get(f, 0)))
         for c in ("source_file", "platform"):
             df[c] = df[c].astype("category")
