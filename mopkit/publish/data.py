@@ -244,10 +244,8 @@ def _health(run_dir: Path, lang: str) -> tuple[dict | None, dict | None]:
     if not p.exists():
         return None, None
     h = pd.read_csv(p)
-    summary = _overview.health_summary(h, lang)
+    summary = _overview.health_summary(h, lang)  # table names and the reconcile flag already in `lang`
     tcol, ok = t("health.table", lang), t("health.balanced", lang)
-    summary[tcol] = summary[tcol].map(lambda n: _table_name(n, lang))
-    summary[ok] = summary[ok].map(lambda b: "✓" if b else "✗")
     cols = [(c, c, "text" if c in (tcol, ok) else "count") for c in summary.columns]
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
     d = h[h["kind"].isin(["dropped", "repaired", "note"])]
