@@ -185,7 +185,8 @@ class ProxyHandler(_Checks, web.RequestHandler):
         if self.get_query_argument("token", None):  # keep the token in a cookie, out of the address bar
             self.set_cookie(COOKIE, self.gate.token, httponly=True, samesite="Strict",
                             secure=self.request.protocol == "https" or None)
-            self.redirect(self.upstream_path())
+            # one leading slash: "//evil.example/?token=…" must not redirect off this host
+            self.redirect("/" + self.upstream_path().lstrip("/\\"))
             return
         g = self.gate
         render = self.request.method == "GET" and (self.request.path in ("/", "") or self.request.path.startswith("/voila/render"))

@@ -85,9 +85,10 @@ def run_headline(run_dir: str | Path, lang: str | None = None) -> dict:
     client's language.
     """
     run_dir = Path(run_dir)
-    client = _manifest(run_dir).get("client", {}) if (run_dir / "manifest.json").exists() else {}
+    man = _manifest(run_dir) if (run_dir / "manifest.json").exists() else {}
+    client = man.get("client", {})
     lang = lang or client.get("language", "zh")
-    currency = (_manifest(run_dir).get("config", {}) or {}).get("currency", "CNY") if client else "CNY"
+    currency = (man.get("config", {}) or {}).get("currency", "CNY") if client else "CNY"
     out = run_dir / OUTPUTS_DIR
     kpis = _read_table(out, "kpis")
     alerts = _read_table(out, "alerts")

@@ -98,7 +98,7 @@ def start(run_dir: str | Path, port: int | None = None, *, wait_s: float = 60.0,
 
     Waits until the port answers (the pre-heated kernel may still be executing the notebook:
     an early first visit waits for it). ``voila_kw`` go to :func:`voila_command`. The caller
-    stops it (``proc.terminate()``).
+    stops it with :func:`stop` (``proc.terminate()`` alone would leave its kernels running).
     """
     port = port or free_port()
     proc = subprocess.Popen(voila_command(run_dir, port, **voila_kw), cwd=str(Path(run_dir).resolve() / "notebooks"),
@@ -111,8 +111,9 @@ def start(run_dir: str | Path, port: int | None = None, *, wait_s: float = 60.0,
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return proc, f"http://127.0.0.1:{port}/"
         time.sleep(0.2)
-    proc.terminate()
-    raise RunError(f"voila did not answer on port {port} within {wait_s:.0f} s", fix="try another --port")
+    stop(proc)  # and the pre-heated kernel it may have started
+    raise RunError(f"voila did not answer on port {port} within {wait_s:.0f} s",
+                   fix="run `mopkit serve RUN_DIR` in a terminal to see its log, or try another --port")
 
 
 def stop(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
@@ -167,21 +168,8 @@ def serve(run_dir: str | Path, port: int = 8866, *, ip: str = "127.0.0.1", token
 
     token = token or secrets.token_urlsafe(24)
     upstream = free_port()
-    cmd = voila_command(run_dir, upstream, cull_idle_s=cull_idle_s, pool_size=pool_size, token=token)
-    proc = subprocess.Popen(cmd, cwd=str(Path(run_dir).resolve() / "notebooks"), env=voila_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-
-    deadline = time.monotonic() + 120
-    while True:  # the link is printed once Voila answers
-        if proc.poll() is not None:
-            raise RunError(f"voila exited with code {proc.returncode}", fix="run `mopkit serve RUN_DIR` in a terminal to see its log")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", upstream)) == 0:
-                break
-        if time.monotonic() > deadline:
-            stop(proc)
-            raise RunError("voila did not start within 120 s", fix="check the run's notebooks/ folder")
-        time.sleep(0.2)
+    # the link is printed once Voila answers on its private port
+    proc, _ = start(run_dir, upstream, wait_s=120, cull_idle_s=cull_idle_s, pool_size=pool_size, token=token)
 
     async def main() -> None:
         gate = Gate(upstream, token, ip=ip, allow_hosts=allow_hosts, max_kernels=max_kernels,

@@ -62,3 +62,20 @@ def test_alerts_that_cannot_be_computed_are_said_not_hidden(tmp_path):
     (fb,) = app.fallbacks
     assert "alerts" in fb.tried and "point" in fb.reason
     assert "Fallback" in app.widget.children[1].value  # shown above the filters
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_results_tab_counts_segments_of_the_customer_table_csv_or_parquet(tmp_path, fmt):
+    """01_rfm_clv writes rfm_clv_customers as CSV, or Parquet past a spreadsheet's rows: both are read."""
+    from mopkit.cockpit.dashboard import run_outputs_summary
+
+    out = tmp_path / "outputs"
+    out.mkdir()
+    cust = pd.DataFrame({"customer_id": [f"c{i}" for i in range(7)], "segment": list("AAABBCA")})
+    if fmt == "csv":
+        cust.to_csv(out / "rfm_clv_customers.csv", index=False, encoding="utf-8-sig")
+    else:
+        cust.to_parquet(out / "rfm_clv_customers.parquet", index=False)
+    seg = run_outputs_summary(out, "en")[0][1]
+    assert dict(zip(seg["segment"], seg.iloc[:, 1])) == {"A": 4, "B": 2, "C": 1}
+    assert run_outputs_summary(tmp_path / "other_run" / "outputs", "en")[0][1] is None

@@ -313,3 +313,27 @@ def test_voila_cards_and_pdf_cards_agree_with_kpis_csv(run_dir, kpis):
     dec = kpis[(kpis["freq"] == "M") & (kpis["period"] == "2025-12-01") & (kpis["channel"] == "all")].set_index("metric")["value"]
     cards = {c["metric"]: c["value"] for c in _cards(run_dir, "zh", "CNY")}
     assert cards["gmv"] == f"¥{dec['gmv']:,.0f}" and cards["orders"] == f"{dec['orders']:,.0f}"
+
+
+def test_ads_of_no_order_platform_still_count_under_all_platforms():
+    """Spend rows whose platform is unknown or sold nothing are shipped (platform -1), so the
+    page's all-platform ad spend is compute_kpis' total; each platform keeps its own rows."""
+    from mopkit.cockpit import kpi
+    from mopkit.publish.data import _daily
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2024-01-01", periods=20)
+    orders = pd.DataFrame({"order_id": [f"o{i}" for i in range(100)], "customer_id": [f"c{i % 30}" for i in range(100)],
+                           "order_time": rng.choice(days, 100), "amount": rng.uniform(10, 100, 100).round(2),
+                           "channel": rng.choice(["douyin", "wechat"], 100), "platform": rng.choice(["tmall", "douyin"], 100)})
+    ads = pd.DataFrame({"date": np.tile(days, 3), "channel": "douyin", "cost": rng.uniform(1, 10, 60).round(2),
+                        "impressions": 1000, "clicks": 10, "platform": np.repeat(["tmall", "unknown", "xhs"], 20)})
+    full = kpi.prepare_cube(orders, None, ads)
+    lo, hi = full.day_range
+    cols, _ch, platforms, unsplit = _daily(full, orders, None, ads, lo, hi)
+    got = pd.DataFrame({"p": cols["p"], "ad_spend": cols["ad_spend"]}).groupby("p")["ad_spend"].sum()
+    assert got.sum() == pytest.approx(ads["cost"].sum(), abs=0.01)
+    assert got[platforms.index("tmall")] == pytest.approx(ads.loc[ads["platform"] == "tmall", "cost"].sum(), abs=0.01)
+    assert got[-1] == pytest.approx(ads.loc[ads["platform"] != "tmall", "cost"].sum(), abs=0.01)
+    assert not unsplit  # the platform column is known: tmall's ads still show under its filter
+    assert sum(cols["gmv"]) == pytest.approx(orders["amount"].sum(), abs=0.01)

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from mopkit.serve import start
+from mopkit.serve import start, stop
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,7 @@ def served(small_run):
     try:
         yield run, url
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)  # Voila and its pre-heated kernel
         (run / ".env").unlink()
         (run / "notebooks" / "secret.txt").unlink()
 

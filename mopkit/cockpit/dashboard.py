@@ -24,6 +24,7 @@ from .cohorts import retention_matrix
 from ..errors import MopkitError
 from ..fallbacks import Fallback
 from ..i18n import channel_name, register, t
+from ..layout import read_output
 from .kpi import ALL, KpiCube, compute_kpis, format_change, format_value, prepare_cube, summarize
 from .waterfall import gmv_waterfall
 
@@ -102,7 +103,7 @@ def alerts_html(alerts: pd.DataFrame, lang: str) -> str:
 def run_outputs_summary(outputs_dir: str | Path | None, lang: str) -> list[tuple[str, pd.DataFrame | None]]:
     """Short tables from the other notebooks' outputs of the same run, ``None`` when absent.
 
-    Reads ``rfm*.csv``/``clv*.csv`` (a ``segment`` column: customers per segment),
+    Reads ``rfm_clv_customers`` (.csv or .parquet; its ``segment`` column: customers per segment),
     ``forecast.csv`` (date, point, lower, upper, model: the next 14 days), ``attribution.csv``
     and ``budget_plan.csv`` (as they are, first 20 rows).
     """
@@ -113,13 +114,11 @@ def run_outputs_summary(outputs_dir: str | Path | None, lang: str) -> list[tuple
         return pd.read_csv(p) if p is not None and p.exists() else None
 
     seg = None
-    if out is not None and out.exists():
-        for p in sorted(out.glob("rfm*.csv")) + sorted(out.glob("clv*.csv")):
-            df = pd.read_csv(p)
-            col = next((c for c in ("segment", "tier") if c in df.columns), None)
-            if col:
-                seg = df[col].value_counts().rename_axis(col).reset_index(name=t("common.customers", lang))
-                break
+    # 01_rfm_clv's per-customer table: CSV, or Parquet beyond a spreadsheet's rows
+    df = read_output(out.parent, "rfm_clv_customers") if out is not None else None
+    col = next((c for c in ("segment", "tier") if c in df.columns), None) if df is not None else None
+    if col:
+        seg = df[col].value_counts().rename_axis(col).reset_index(name=t("common.customers", lang))
     fc = read("forecast.csv")
     if fc is not None:
         fc = fc.head(14)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 # -- the one place the KPI code is imported ----------------------------------------------------
 from .. import overview as _overview  # health_summary and the health.* labels
@@ -81,51 +82,48 @@ def _round(a: np.ndarray, metric: str) -> list:
     return np.round(a, 2 if unit == "money" else 6).tolist()
 
 
-def _daily(orders, items, ads, lo, hi) -> tuple[dict, list, list, bool]:
-    """Additive metrics per day x channel x platform, from compute_kpis (freq D)."""
+def _daily(full, orders, items, ads, lo, hi) -> tuple[dict, list, list, bool]:
+    """Additive metrics per day x channel x platform, from compute_kpis (freq D); ``full`` is the
+    cube of all platforms."""
     plat_o = "platform" in orders.columns and orders["platform"].notna().any()
     # ads split by platform only when their platform is known (a spend file without one is "unknown")
     plat_a = ads is not None and "platform" in ads.columns and (~ads["platform"].astype(str).isin(["unknown", "nan", "None", ""])).any()
     platforms = sorted(orders["platform"].dropna().astype(str).unique()) if plat_o else [NO_PLATFORM]
-    full = _kpi.prepare_cube(orders, items, ads)
     channels = list(full.channels)
     cols = {k: [] for k in ("d", "c", "p", *ADDITIVE)}
+
+    def ship(cube, p, metrics) -> None:
+        k = _kpi.compute_kpis(cube, freq="D", start=lo, end=hi, overall=False, metrics=metrics)
+        wide = k.pivot_table(index=["period", "channel"], columns="metric", values="value", aggfunc="first")
+        wide = wide.reindex(columns=metrics).fillna(0.0)
+        wide = wide[(wide != 0).any(axis=1)].reset_index()
+        cols["d"] += [_days(d) for d in wide["period"]]
+        cols["c"] += [channels.index(c) for c in wide["channel"]]
+        cols["p"] += [p] * len(wide)
+        for m in ADDITIVE:
+            cols[m] += _round(wide[m].to_numpy(float), m) if m in metrics else [0] * len(wide)
+
+    if not plat_o:
+        ship(full, 0, list(ADDITIVE))
+        return cols, channels, platforms, False
     for pi, plat in enumerate(platforms):
-        if plat_o:
-            o = orders[orders["platform"].astype(str) == plat]
-            a = ads[ads["platform"].astype(str) == plat] if plat_a else None
-        else:
-            o, a = orders, ads
-        if o.empty:
-            continue
-        cube = _kpi.prepare_cube(o, items, a if a is not None and len(a) else None)
-        k = _kpi.compute_kpis(cube, freq="D", start=lo, end=hi, overall=False, metrics=list(ADDITIVE))
-        wide = k.pivot_table(index=["period", "channel"], columns="metric", values="value", aggfunc="first")
-        wide = wide.reindex(columns=list(ADDITIVE)).fillna(0.0)
-        wide = wide[(wide != 0).any(axis=1)].reset_index()
-        cols["d"] += [_days(p) for p in wide["period"]]
-        cols["c"] += [channels.index(c) for c in wide["channel"]]
-        cols["p"] += [pi] * len(wide)
-        for m in ADDITIVE:
-            cols[m] += _round(wide[m].to_numpy(float), m)
-    # ads without a platform column belong to no platform: shipped with platform -1, so they count
-    # under "all platforms" and the page says they are not split under a platform filter
-    unsplit = bool(plat_o and not plat_a and ads is not None and len(ads))
-    if unsplit:
-        ad_metrics = [m for m in ADDITIVE if m in ("impressions", "clicks", "ad_spend")]
-        k = _kpi.compute_kpis(full, freq="D", start=lo, end=hi, overall=False, metrics=ad_metrics)
-        wide = k.pivot_table(index=["period", "channel"], columns="metric", values="value", aggfunc="first")
-        wide = wide.reindex(columns=ad_metrics).fillna(0.0)
-        wide = wide[(wide != 0).any(axis=1)].reset_index()
-        cols["d"] += [_days(p) for p in wide["period"]]
-        cols["c"] += [channels.index(c) for c in wide["channel"]]
-        cols["p"] += [-1] * len(wide)
-        for m in ADDITIVE:
-            cols[m] += _round(wide[m].to_numpy(float), m) if m in ad_metrics else [0] * len(wide)
+        o = orders[orders["platform"].astype(str) == plat]
+        a = ads[ads["platform"].astype(str) == plat] if plat_a else None
+        if not o.empty:
+            ship(_kpi.prepare_cube(o, items, a if a is not None and len(a) else None), pi, list(ADDITIVE))
+    # ads of no order platform (a spend file without a platform column, or rows whose platform is
+    # unknown or sold nothing) are shipped with platform -1: they count under "all platforms",
+    # so its totals are compute_kpis' totals
+    rest = ads if not plat_a else ads[~ads["platform"].astype(str).isin(platforms)]
+    if rest is not None and len(rest):
+        ad_metrics = ["impressions", "clicks", "ad_spend"]
+        ship(full if not plat_a else _kpi.prepare_cube(orders.iloc[:0], None, rest), -1, ad_metrics)
+    # without a platform column the page says ads are not split under a platform filter
+    unsplit = bool(not plat_a and ads is not None and len(ads))
     return cols, channels, platforms, unsplit
 
 
-def _buyers(cube, lo, hi, channels) -> dict:
+def _buyers(cube, lo, hi) -> dict:
     """Distinct-buyer metrics per freq and channel (``all`` = every channel)."""
     out = {}
     for freq in ("D", "W", "M"):
@@ -140,7 +138,7 @@ def _buyers(cube, lo, hi, channels) -> dict:
     return out
 
 
-def _cohorts_data(orders, lang) -> dict | None:
+def _cohorts_data(orders) -> dict | None:
     try:
         ret = _cohorts.retention_matrix(orders)
     except MopkitError:
@@ -221,12 +219,12 @@ def _freshness(run_dir: Path, lang: str) -> dict | None:
         p = run_dir / "data" / f"{name}.parquet"
         if not p.exists():
             continue
-        df = pd.read_parquet(p, columns=[col] if col else None)
-        if col and col not in df.columns:
-            col = None
-        first = pd.to_datetime(df[col]).min() if col else None
-        last = pd.to_datetime(df[col]).max() if col else None
-        rows.append({"table": name, "rows": len(df), "first": None if first is None else str(first)[:10],
+        meta = pq.read_metadata(p)  # the row count is in the footer: no column is read for it
+        first = last = None
+        if col in meta.schema.names:
+            dates = pd.to_datetime(pd.read_parquet(p, columns=[col])[col])
+            first, last = dates.min(), dates.max()
+        rows.append({"table": name, "rows": meta.num_rows, "first": None if first is None else str(first)[:10],
                      "last": None if last is None else str(last)[:10]})
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
     rows = [r | {"table": _table_name(r["table"], lang)} for r in rows]
@@ -246,10 +244,8 @@ def _health(run_dir: Path, lang: str) -> tuple[dict | None, dict | None]:
     if not p.exists():
         return None, None
     h = pd.read_csv(p)
-    summary = _overview.health_summary(h, lang)
+    summary = _overview.health_summary(h, lang)  # table names and the reconcile flag already in `lang`
     tcol, ok = t("health.table", lang), t("health.balanced", lang)
-    summary[tcol] = summary[tcol].map(lambda n: _table_name(n, lang))
-    summary[ok] = summary[ok].map(lambda b: "✓" if b else "✗")
     cols = [(c, c, "text" if c in (tcol, ok) else "count") for c in summary.columns]
     L = lambda k: t(f"publish.col.{k}", lang)  # noqa: E731
     d = h[h["kind"].isin(["dropped", "repaired", "note"])]
@@ -317,7 +313,7 @@ def build_payload(run_dir: str | Path, lang: str = "zh") -> dict:
     d0, d1 = cube.day_range
     lo = max(d0, pd.Timestamp(ctx.config.start)) if ctx.config.start else d0
     hi = min(d1, pd.Timestamp(ctx.config.end)) if ctx.config.end else d1
-    daily, channels, platforms, ads_unsplit = _daily(orders, items, ads, lo, hi)
+    daily, channels, platforms, ads_unsplit = _daily(cube, orders, items, ads, lo, hi)
     dash = ctx.config.notebook_params("dashboard")
     fc_target = ctx.config.notebook_params("forecast").get("target", "orders")
     seg, tier = _segments(ctx.outputs_dir, lang)
@@ -337,10 +333,10 @@ def build_payload(run_dir: str | Path, lang: str = "zh") -> dict:
         "channels": [[c, channel_name(c, lang)] for c in channels],
         "platforms": [[p, channel_name(p, lang) if p != NO_PLATFORM else ""] for p in platforms],
         "daily": daily,
-        "buyers": _buyers(cube, lo, hi, channels),
+        "buyers": _buyers(cube, lo, hi),
         "findings": [{"text": f["text"], "weight": f["weight"], "section": f["section"],
                       "lang": f.get("lang", lang)} for f in findings],
-        "cohorts": _cohorts_data(orders, lang),
+        "cohorts": _cohorts_data(orders),
         "pairs": _pairs(items, orders, dash.get("basket_level", "category"), float(dash.get("min_support", 0.002)), lang),
         "segments": seg, "tiers": tier,
         "triggers": _triggers(ctx.outputs_dir, lang),
