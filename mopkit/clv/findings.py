@@ -30,9 +30,9 @@ def findings(res, *, lang: str = "zh", currency: str = "CNY") -> list[tuple[str,
         b = tab.loc[cmp.best]
         ref = cmp.reference if cmp.reference in tab.index else tab.index[0]
         gain = float(1 - tab["holdout_rmse"].iloc[0] / tab.at[ref, "holdout_rmse"])
-        rule = t("clv.rule_zh", lang, reference=MODEL_NAMES[ref], pct=cmp.min_improvement)
+        rule = t("clv.rule", lang, reference=MODEL_NAMES[ref], pct=cmp.min_improvement)
         key = "clv.f.rule_ref" if tab.index[0] == ref else "clv.f.rule"
-        out.append((t(key, lang, model=MODEL_NAMES[cmp.best], rule=rule, rule_zh=rule, lowest=MODEL_NAMES[tab.index[0]],
+        out.append((t(key, lang, model=MODEL_NAMES[cmp.best], rule=rule, lowest=MODEL_NAMES[tab.index[0]],
                       reference=MODEL_NAMES[ref], gain=gain, pred=b["holdout_total_predicted"], act=b["holdout_total_actual"],
                       err=b["holdout_total_error_pct"] / 100), 0.5))
     bands = res.settings["churn_bands"]
