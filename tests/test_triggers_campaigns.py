@@ -120,3 +120,16 @@ def test_spender_bootstrap_matches_a_plain_bootstrap():
     se = np.sqrt(a.var() / a.size + b.var() / b.size)
     assert fast.std() == pytest.approx(se, rel=0.06) and plain.std() == pytest.approx(se, rel=0.06)
     assert fast.mean() == pytest.approx(a.mean() - b.mean(), abs=0.1 * se)
+
+
+def test_purchases_and_revenue_follow_the_clv_definition():
+    # mopkit.data.orders.is_purchase: not cancelled and net (amount - refund) > 0; revenue is net
+    camp = pd.DataFrame({"customer_id": ["a", "b", "c"], "campaign": "w", "group": "treatment", "sent_at": SENT})
+    o = pd.DataFrame({"customer_id": ["a", "b", "c"], "order_time": SENT + pd.Timedelta(days=1),
+                      "amount": [100.0, 50.0, 30.0], "refund_amount": [40.0, 50.0, 0.0],
+                      "status": ["refunded", "refunded", "cancelled"]})
+    rec, _ = T.campaign_outcomes(camp, o, window_days=7)
+    got = rec.set_index("customer_id")
+    # a: partly refunded, still a purchase worth 60; b: fully refunded; c: cancelled
+    assert got["converted"].to_dict() == {"a": True, "b": False, "c": False}
+    assert got.loc["a", "revenue"] == 60.0

@@ -1,8 +1,9 @@
 """What a campaign earned: treatment vs holdout, with intervals that keep the claim honest.
 
 The ``campaigns`` table (``customer_id, campaign, group, sent_at``, optional ``coupon_cost``) is
-joined with paid orders: a recipient *converts* when they place a paid order in
-``(sent_at, sent_at + window_days]``; their revenue is what those orders paid.
+joined with purchases (:func:`mopkit.data.orders.is_purchase`): a recipient *converts* when
+they make a purchase in ``(sent_at, sent_at + window_days]``; their revenue is those purchases'
+net sales (:func:`mopkit.data.orders.net_order_value`).
 
 Per campaign: recipients and conversion rate per group; the absolute uplift (treatment minus
 holdout) with a 95 % interval from :func:`statsmodels.stats.proportion.confint_proportions_2indep`
@@ -21,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.orders import is_purchase, net_order_value
 from ..errors import DataError
 from .holdout import HOLDOUT, TREATMENT
 from .timing import orders_between
@@ -63,8 +65,8 @@ def campaign_outcomes(campaigns: pd.DataFrame, orders: pd.DataFrame, *, window_d
         c = c[~dup]
     c = c.reset_index(drop=True)
     c["_end"] = c["sent_at"] + pd.Timedelta(days=float(window_days))
-    paid = orders[orders["status"] == "paid"] if "status" in orders else orders
-    n, v = orders_between(c, "sent_at", "_end", paid)
+    buy = is_purchase(orders)
+    n, v = orders_between(c, "sent_at", "_end", orders[buy].assign(amount=net_order_value(orders[buy])))
     c["orders"], c["revenue"] = n, v
     c["converted"] = n > 0
     return c.drop(columns="_end"), pd.DataFrame(dropped, columns=["reason", "rows", "examples"])
