@@ -106,6 +106,15 @@ def test_bootstrap_is_seeded():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_campaigns_interval_does_not_depend_on_the_other_campaigns():
+    camp, o = _log("c4", 400, 40, 400, 30)
+    o["amount"] = np.random.default_rng(0).gamma(3.0, 40.0, len(o))  # varied spend: a continuous bootstrap
+    alone = T.campaign_results(T.campaign_outcomes(camp, o)[0], seed=3)
+    camp2, o2 = _log("a_first", 300, 30, 300, 20)  # sorts before c4: it draws first
+    both = T.campaign_results(T.campaign_outcomes(pd.concat([camp2, camp]), pd.concat([o2, o]))[0], seed=3)
+    pd.testing.assert_frame_equal(both[both["campaign"] == "c4"].reset_index(drop=True), alone)
+
+
 def test_spender_bootstrap_matches_a_plain_bootstrap():
     """The bootstrap draws only spenders (count ~ Binomial): same distribution as resampling all rows."""
     from mopkit.triggers.campaigns import _bootstrap_mean_diff

@@ -19,6 +19,8 @@ proven), ``harm`` (conversion interval below zero), ``not_proven`` (the interval
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
@@ -103,12 +105,15 @@ def campaign_results(recipients: pd.DataFrame, *, alpha: float = 0.05, n_boot: i
 
     ``recipients`` is the first output of :func:`campaign_outcomes`. Intervals are two-sided at
     ``1 - alpha``; ``method`` is passed to statsmodels (``"newcomb"``, ``"wald"``, ``"agresti-caffo"`` ...).
+    The bootstrap of each campaign is seeded by ``seed`` and the campaign's name.
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    rng = np.random.default_rng(seed)
     rows = []
     for name, c in recipients.groupby("campaign", sort=True):
+        # one stream per campaign (seed, campaign name): a campaign's interval does not move when
+        # another campaign is added to the log
+        rng = np.random.default_rng([int(seed), zlib.crc32(str(name).encode("utf-8"))])
         t, h = c[c["group"] == TREATMENT], c[c["group"] == HOLDOUT]
         nt, nh = len(t), len(h)
         xt, xh = int(t["converted"].sum()), int(h["converted"].sum())
