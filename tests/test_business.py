@@ -125,6 +125,19 @@ def _outputs(tmp_path):
     return out
 
 
+def test_a_year_of_campaigns_is_not_one_months_uplift(tmp_path):
+    out = _outputs(tmp_path)
+    # campaign_results.csv as notebook 05 writes it: sends over 358 days, 7-day window -> 365 days
+    pd.DataFrame({"campaign": ["jan", "dec"], "incremental_revenue": [300.0, 900.0],
+                  "incremental_revenue_low": [100.0, 300.0], "incremental_revenue_high": [500.0, 1500.0],
+                  "sent_from": ["2025-01-01", "2025-12-20"], "sent_to": ["2025-01-02", "2025-12-25"],
+                  "window_days": [7, 7]}).to_csv(out / "campaign_results.csv", index=False)
+    b = {x.key: x for x in B.gather_benefits(out, default_period_days=365).benefits}
+    month = 365.25 / 12
+    assert b["campaigns"].monthly_revenue == pytest.approx(1200 * month / 365)
+    assert b["campaigns"].high == pytest.approx(2000 * month / 365)
+
+
 def test_benefits_read_from_outputs_name_their_source(tmp_path):
     out = _outputs(tmp_path)
     g = B.gather_benefits(out, default_period_days=365, winback_response_rate=0.5)

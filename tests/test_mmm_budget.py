@@ -106,3 +106,22 @@ def test_notebook_07_is_thin_and_writes_the_plan():
 
     assert REQUIRES["budget"] == [("ad_spend",)]
     assert section_title("07_budget.ipynb", "zh") == t("section.budget", "zh") != "07_budget.ipynb"
+
+
+def test_attribution_fallback_chooses_the_model_as_the_attribution_notebook_does():
+    # markov was not run: mopkit.attribution.choose_budget_model's order picks linear (data-driven
+    # and rule models before last touch), and the plan says so instead of silently taking the last row
+    from mopkit.attribution import plan_budget
+
+    frame, _ = _synthetic(T=600)
+    frame = frame.assign(c=frame["a"] * 2.0)  # not identifiable: the attribution plan is used
+    frame.attrs["channels"] = ["a", "b", "c"]
+    spend = frame[["a", "b", "c"]].sum()
+    perf = _performance(["a", "b", "c"], [6.0 * spend["a"], 2.0 * spend["b"], 4.0 * spend["c"]], spend.to_numpy(),
+                        model="linear")
+    perf.loc[perf["model"] == "last_touch", "value"] *= [0.2, 3.0, 1.0]  # last touch would plan otherwise
+    perf["roas"] = perf["value"] / perf["cost"]
+    res = mmm.budget_analysis(frame, performance=perf, n_boot=0, roas_target=3.0, lang="en", attribution_model="markov")
+    want = plan_budget(perf, model="linear", roas_target=3.0, max_shift=0.2, lang="en").table
+    assert res.plan["proposed_spend"].to_numpy() == pytest.approx(want["proposed_spend"].to_numpy())
+    assert any("Fallback" in n and "'Markov chain'" in n and "'Linear'" in n for n in res.notes)

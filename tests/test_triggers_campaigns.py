@@ -106,6 +106,15 @@ def test_bootstrap_is_seeded():
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_a_campaigns_interval_does_not_depend_on_the_other_campaigns():
+    camp, o = _log("c4", 400, 40, 400, 30)
+    o["amount"] = np.random.default_rng(0).gamma(3.0, 40.0, len(o))  # varied spend: a continuous bootstrap
+    alone = T.campaign_results(T.campaign_outcomes(camp, o)[0], seed=3)
+    camp2, o2 = _log("a_first", 300, 30, 300, 20)  # sorts before c4: it draws first
+    both = T.campaign_results(T.campaign_outcomes(pd.concat([camp2, camp]), pd.concat([o2, o]))[0], seed=3)
+    pd.testing.assert_frame_equal(both[both["campaign"] == "c4"].reset_index(drop=True), alone)
+
+
 def test_spender_bootstrap_matches_a_plain_bootstrap():
     """The bootstrap draws only spenders (count ~ Binomial): same distribution as resampling all rows."""
     from mopkit.triggers.campaigns import _bootstrap_mean_diff
@@ -120,3 +129,16 @@ def test_spender_bootstrap_matches_a_plain_bootstrap():
     se = np.sqrt(a.var() / a.size + b.var() / b.size)
     assert fast.std() == pytest.approx(se, rel=0.06) and plain.std() == pytest.approx(se, rel=0.06)
     assert fast.mean() == pytest.approx(a.mean() - b.mean(), abs=0.1 * se)
+
+
+def test_purchases_and_revenue_follow_the_clv_definition():
+    # mopkit.data.orders.is_purchase: not cancelled and net (amount - refund) > 0; revenue is net
+    camp = pd.DataFrame({"customer_id": ["a", "b", "c"], "campaign": "w", "group": "treatment", "sent_at": SENT})
+    o = pd.DataFrame({"customer_id": ["a", "b", "c"], "order_time": SENT + pd.Timedelta(days=1),
+                      "amount": [100.0, 50.0, 30.0], "refund_amount": [40.0, 50.0, 0.0],
+                      "status": ["refunded", "refunded", "cancelled"]})
+    rec, _ = T.campaign_outcomes(camp, o, window_days=7)
+    got = rec.set_index("customer_id")
+    # a: partly refunded, still a purchase worth 60; b: fully refunded; c: cancelled
+    assert got["converted"].to_dict() == {"a": True, "b": False, "c": False}
+    assert got.loc["a", "revenue"] == 60.0

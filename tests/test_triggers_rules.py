@@ -142,6 +142,16 @@ def test_winback():
     assert cur["p_alive"].isna().all()  # no CLV output: P(alive) unavailable, said so, not invented
 
 
+def test_winback_history_does_not_fire_after_a_first_order():
+    # R: orders 200, 100, 90 and 80 days ago (median gap 10 days, k=2). After the first order R was
+    # a one-order customer (second_purchase's case): the replay must not fire winback 180 days ago
+    # just because R is known to have ordered again later. Fires only 20 days after the last order.
+    d = lambda days: AS_OF - pd.Timedelta(days=days)  # noqa: E731
+    rows = [("R", d(200)), ("R", d(100)), ("R", d(90)), ("R", d(80))]
+    res = T.run_rule("winback", T.prepare_data(orders(rows), as_of=AS_OF), {"k": 2.0, "min_gaps": 2})
+    assert list(res["trigger_time"]) == [d(60)]
+
+
 def test_second_purchase():
     d = lambda days: AS_OF - pd.Timedelta(days=days)  # noqa: E731
     o = orders([("S1", d(31)), ("S2", d(31)), ("S2", d(10)), ("S3", d(29)), ("S4", d(30))])

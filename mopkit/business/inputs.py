@@ -130,6 +130,14 @@ def campaign_benefits(outputs: Path, g: Gathered) -> None:
         src = "assumed 30 days"
         if "period_days" in camp.columns and camp["period_days"].notna().any():
             period, src = float(camp["period_days"].dropna().iloc[0]), f"{cpath.name}:period_days"
+        elif {"sent_from", "sent_to"} <= set(camp.columns):
+            # the log's span (first send to last send + the conversion window): a year of campaigns
+            # is not one month's uplift; under 30 days stays 30 (one burst is not repeated monthly)
+            first, last = pd.to_datetime(camp["sent_from"], errors="coerce").min(), pd.to_datetime(camp["sent_to"], errors="coerce").max()
+            win = pd.to_numeric(camp["window_days"], errors="coerce").max() if "window_days" in camp.columns else 0.0
+            span = (last - first) / pd.Timedelta(days=1) + (0.0 if pd.isna(win) else float(win))
+            if pd.notna(span) and span > period:
+                period, src = float(span), f"{cpath.name}:sent_from..sent_to + window_days"
         base, lo, hi = _interval(camp, "incremental_revenue", MONTH_DAYS / period, cpath)
         for key in ("trigger", "campaign"):
             if key in camp.columns:

@@ -6,6 +6,8 @@ GMV            sum of ``amount`` (paid, after discounts) over counted orders —
                included, since GMV is what buyers ordered and paid
 refunds        sum of ``refund_amount`` over counted orders (0 when the column is absent)
 net sales      GMV − refunds; per order ``amount − refund_amount``: :func:`net_order_value`
+purchases      counted orders with a customer id and a net value above 0 (the CLV step's
+               purchases; fully refunded or free orders are not purchases): :func:`is_purchase`
 =============  ==============================================================================
 
 The KPI cockpit (``gmv``, ``net_sales``, ``refund_rate``), the forecast's ``gmv`` and
@@ -57,6 +59,17 @@ def refund_of(orders: pd.DataFrame, *, refund_col: str = "refund_amount") -> pd.
 def net_order_value(orders: pd.DataFrame, *, amount_col: str = "amount", refund_col: str = "refund_amount") -> pd.Series:
     """Net sales of each order: ``amount − refund_amount`` (refund 0 when absent)."""
     return orders[amount_col].astype(float) - refund_of(orders, refund_col=refund_col)
+
+
+def is_purchase(orders: pd.DataFrame, *, customer_col: str = "customer_id", status_col: str = "status",
+                amount_col: str = "amount", refund_col: str = "refund_amount") -> pd.Series:
+    """Boolean mask of the orders that are purchases: not cancelled, with a customer id, and a net
+    value (:func:`net_order_value`) above 0 — the purchases the CLV step counts
+    (:func:`mopkit.clv.prepare_transactions`), which the propensity and trigger steps read too."""
+    ok = orders[customer_col].notna() & (net_order_value(orders, amount_col=amount_col, refund_col=refund_col) > 0)
+    if status_col in orders:
+        ok &= orders[status_col] != "cancelled"
+    return ok.fillna(False).astype(bool)
 
 
 def valid_costs(ad_spend: pd.DataFrame, cost: str = "cost") -> tuple[pd.Series, pd.Series]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..data.orders import net_order_value
+from ..data.orders import net_order_value, refund_of
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register, t
 
@@ -138,7 +138,7 @@ def daily_series(
         )
     df = orders.copy()
     st = df[status].astype(str) if status in df.columns else pd.Series("paid", index=df.index)
-    ref = df[refund_amount].fillna(0.0).astype(float) if refund_amount in df.columns else pd.Series(0.0, index=df.index)
+    ref = refund_of(df, refund_col=refund_amount)
     dropped = []
     keep = st != "cancelled"
     dropped.append(("cancelled order", int((~keep).sum())))

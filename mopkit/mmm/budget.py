@@ -60,15 +60,17 @@ def attribution_plan(performance: pd.DataFrame, *, model: str, roas_target: floa
 
     Its money is over the attribution window (``period_days`` = the window's days); it assumes
     constant returns, so ``expected_value_change_high`` is its (upper-bound) estimate and ``_low``
-    is left empty.
+    is left empty. When ``model`` is not in ``performance`` the model is chosen as the attribution
+    notebook chooses it (:func:`mopkit.attribution.choose_budget_model`), and the returned
+    :class:`~mopkit.fallbacks.Fallback` (else None) says so.
     """
-    from ..attribution import plan_budget
+    from ..attribution import choose_budget_model, plan_budget
 
-    chosen = model if model in set(performance["model"]) else performance["model"].iloc[-1]
+    chosen, fallback = choose_budget_model(performance, model, lang)
     p = plan_budget(performance, model=chosen, roas_target=roas_target, max_shift=max_shift, min_spend=min_spend, lang=lang)
     t = p.table.assign(method="attribution", expected_value_change_low=np.nan,
                        expected_value_change_high=p.table["expected_value_change"], period_days=period_days)
-    return p, t
+    return p, t, fallback
 
 
 def budget_analysis(frame: pd.DataFrame, *, performance: pd.DataFrame | None = None, attribution_model: str = "markov",
@@ -98,8 +100,11 @@ def budget_analysis(frame: pd.DataFrame, *, performance: pd.DataFrame | None = N
             res.model = model
     linear = None
     if performance is not None and len(performance) and (performance["cost"] > 0).any():
-        linear, linear_table = attribution_plan(performance, model=attribution_model, roas_target=roas_target,
-                                                max_shift=max_shift, min_spend=min_spend, period_days=window_days, lang=lang)
+        linear, linear_table, fallback = attribution_plan(performance, model=attribution_model, roas_target=roas_target,
+                                                          max_shift=max_shift, min_spend=min_spend, period_days=window_days,
+                                                          lang=lang)
+        if fallback is not None:
+            res.notes.append(fallback.text(lang))
     if res.model is not None and not res.problems:
         m = res.model
         cur = current_daily_spend(frame, m.channels_, recent_days)

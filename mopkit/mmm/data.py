@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.orders import counted_orders
 from ..errors import DataError, InsufficientDataError
 from ..forecast.series import daily_series
 
@@ -41,8 +42,7 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
         if "customer_id" not in orders.columns:
             raise DataError(f"target {target!r} needs orders.customer_id", column="customer_id",
                             fix="map the buyer id column, or use target 'gmv'")
-        kept = orders[orders["status"] != "cancelled"] if "status" in orders.columns else orders
-        orders = kept.sort_values(["order_time", "order_id"], kind="stable").drop_duplicates("customer_id")
+        orders = counted_orders(orders).sort_values(["order_time", "order_id"], kind="stable").drop_duplicates("customer_id")
     base = {"gmv": "gmv", "new_gmv": "gmv", "orders": "orders", "new_customers": "orders"}[target]
     s = daily_series(orders, base, refunds="gross", start=start, end=end).frame[["date", "y"]]
     d = pd.to_datetime(ad_spend[date], errors="coerce").dt.normalize()

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.orders import is_purchase, net_order_value, refund_of
 from ..errors import DataError
 
 DAY = np.int64(86_400 * 10**9)  # one day in nanoseconds
@@ -117,10 +118,10 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
                                 fix=f"map the column in the client config (data.{name}.columns)")
     o = orders[orders["customer_id"].notna()]
     status = o["status"].astype(str).to_numpy() if "status" in o else np.full(len(o), "paid", dtype=object)
-    refund = o["refund_amount"].fillna(0.0).to_numpy(float) if "refund_amount" in o else np.zeros(len(o))
+    refund = refund_of(o).to_numpy(float)
     amount = o["amount"].to_numpy(float)
-    net = amount - refund
-    is_buy = (status != "cancelled") & (net > 0)
+    net = net_order_value(o).to_numpy(float)
+    is_buy = is_purchase(o).to_numpy(bool)  # the CLV step's purchases (one definition)
     if not is_buy.any():
         raise DataError("no order counts as a purchase (all cancelled or fully refunded)", column="status",
                         fix="check the status mapping (data.orders.values.status)")

@@ -1,8 +1,9 @@
 """What a campaign earned: treatment vs holdout, with intervals that keep the claim honest.
 
 The ``campaigns`` table (``customer_id, campaign, group, sent_at``, optional ``coupon_cost``) is
-joined with paid orders: a recipient *converts* when they place a paid order in
-``(sent_at, sent_at + window_days]``; their revenue is what those orders paid.
+joined with purchases (:func:`mopkit.data.orders.is_purchase`): a recipient *converts* when
+they make a purchase in ``(sent_at, sent_at + window_days]``; their revenue is those purchases'
+net sales (:func:`mopkit.data.orders.net_order_value`).
 
 Per campaign: recipients and conversion rate per group; the absolute uplift (treatment minus
 holdout) with a 95 % interval from :func:`statsmodels.stats.proportion.confint_proportions_2indep`
@@ -18,9 +19,12 @@ proven), ``harm`` (conversion interval below zero), ``not_proven`` (the interval
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
+from ..data.orders import is_purchase, net_order_value
 from ..errors import DataError
 from .holdout import HOLDOUT, TREATMENT
 from .timing import orders_between
@@ -63,8 +67,8 @@ def campaign_outcomes(campaigns: pd.DataFrame, orders: pd.DataFrame, *, window_d
         c = c[~dup]
     c = c.reset_index(drop=True)
     c["_end"] = c["sent_at"] + pd.Timedelta(days=float(window_days))
-    paid = orders[orders["status"] == "paid"] if "status" in orders else orders
-    n, v = orders_between(c, "sent_at", "_end", paid)
+    buy = is_purchase(orders)
+    n, v = orders_between(c, "sent_at", "_end", orders[buy].assign(amount=net_order_value(orders[buy])))
     c["orders"], c["revenue"] = n, v
     c["converted"] = n > 0
     return c.drop(columns="_end"), pd.DataFrame(dropped, columns=["reason", "rows", "examples"])
@@ -101,12 +105,15 @@ def campaign_results(recipients: pd.DataFrame, *, alpha: float = 0.05, n_boot: i
 
     ``recipients`` is the first output of :func:`campaign_outcomes`. Intervals are two-sided at
     ``1 - alpha``; ``method`` is passed to statsmodels (``"newcomb"``, ``"wald"``, ``"agresti-caffo"`` ...).
+    The bootstrap of each campaign is seeded by ``seed`` and the campaign's name.
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    rng = np.random.default_rng(seed)
     rows = []
     for name, c in recipients.groupby("campaign", sort=True):
+        # one stream per campaign (seed, campaign name): a campaign's interval does not move when
+        # another campaign is added to the log
+        rng = np.random.default_rng([int(seed), zlib.crc32(str(name).encode("utf-8"))])
         t, h = c[c["group"] == TREATMENT], c[c["group"] == HOLDOUT]
         nt, nh = len(t), len(h)
         xt, xh = int(t["converted"].sum()), int(h["converted"].sum())

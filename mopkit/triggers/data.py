@@ -1,4 +1,4 @@
-"""The inputs every trigger rule reads, gathered once: paid orders, events, items, contacts, CLV.
+"""The inputs every trigger rule reads, gathered once: purchases, events, items, contacts, CLV.
 
 Trigger rules look at a customer's behaviour up to ``as_of`` (the last moment the data covers).
 P(alive) and value tiers come from the RFM/CLV notebook's ``outputs/rfm_clv_customers.csv`` when
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.orders import is_purchase, net_order_value
 from ..layout import read_output
 from ..errors import DataError
 
@@ -32,7 +33,7 @@ class TriggerData:
     :func:`build_triggers` hand back the text ids.
     """
 
-    orders: pd.DataFrame  # paid orders: order_id, customer_id (code), order_time, amount, channel; sorted by time
+    orders: pd.DataFrame  # purchases: order_id, customer_id (code), order_time, amount (net), channel; sorted by time
     as_of: pd.Timestamp
     ids: np.ndarray | None  # customer id of each code; None: codes are the hex value of c_<12 hex> ids
     events: pd.DataFrame | None = None  # customer_id (code), event_time, event_type, sku, duration_s (any order)
@@ -105,15 +106,17 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
                  as_of=None) -> TriggerData:
     """Gather the tables the rules read (inputs are not modified).
 
-    Required columns: orders ``order_id, customer_id, order_time, amount`` (``status``: only
-    ``paid`` rows are kept when present); events ``customer_id, event_time, event_type`` (+ ``sku``,
+    Required columns: orders ``order_id, customer_id, order_time, amount`` (only purchases are
+    kept, :func:`mopkit.data.orders.is_purchase`, and ``amount`` becomes their net value, as in
+    the CLV step); events ``customer_id, event_time, event_type`` (+ ``sku``,
     ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
     ``as_of`` defaults to the latest order or event time.
 
     Raises DataError naming the table when a required column is missing.
     """
     _need(orders, ["order_id", "customer_id", "order_time", "amount"], "orders")
-    o = orders[orders["status"] == "paid"] if "status" in orders else orders
+    buy = is_purchase(orders)  # the CLV step's purchases: the same recency and spend as P(alive)
+    o = orders[buy].assign(amount=net_order_value(orders[buy]))
     keep = [c for c in ["order_id", "customer_id", "order_time", "amount", "channel"] if c in o.columns]
     o = o[keep].sort_values("order_time", kind="stable").reset_index(drop=True)
     ev = None

@@ -26,7 +26,7 @@ def apply_guards(candidates: pd.DataFrame, orders: pd.DataFrame, *, as_of=None, 
     Parameters
     ----------
     candidates : rule output (``customer_id, trigger, trigger_time, send_at, suppress`` ...).
-    orders : paid orders (``customer_id, order_time``).
+    orders : purchases (``customer_id, order_time``; :attr:`TriggerData.orders`).
     as_of : the data's last moment: an order is only known up to then.
     opt_out : customer ids who asked not to be contacted (the same kind of id as ``candidates``).
     cap_hours : at most one message per customer within this many hours, across all triggers;

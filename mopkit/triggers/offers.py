@@ -58,7 +58,7 @@ def suggest_offer(audience: pd.DataFrame, orders: pd.DataFrame, *, coupon_by_tie
 
     ``audience`` needs ``customer_id, trigger`` and ``tier`` (optional). The coupon is
     ``coupon_by_tier[tier]`` (else ``["default"]``, 10 when not set), capped at
-    ``max_discount_share * margin * `` the customer's average paid order (when they have one).
+    ``max_discount_share * margin * `` the customer's average purchase (net, when they have one).
     """
     table = {str(k): float(v) for k, v in (coupon_by_tier or {"default": 10.0}).items()}
     default = table.get("default", 10.0)

@@ -288,14 +288,14 @@ def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int) 
 def winback(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     """Repeat customers whose time since an order passed ``k`` x their typical gap without a reorder.
 
-    Fires at ``order_time + k * typical_gap`` when the next order (if any) came later. Customers
-    with one order are left to ``second_purchase``. ``p_alive``/``tier`` from the CLV notebook
+    Fires at ``order_time + k * typical_gap`` when the next order (if any) came later, from a
+    customer's second order on: after a first order it is ``second_purchase``'s turn. ``p_alive``/``tier`` from the CLV notebook
     (NaN / empty when it is unavailable).
     """
     o, typical = _typical_gap(data.orders, data.clv, int(params["min_gaps"]))
-    repeaters = data.orders.groupby("customer_id").size()
-    repeaters = repeaters.index[repeaters >= 2]
-    o = o[o["customer_id"].isin(repeaters)]
+    # from a customer's second order on: after the first they were a one-order customer then
+    # (second_purchase's case), whatever they did later — the replay must not know the future
+    o = o[o["customer_id"].duplicated(keep="first")]
     gap = o["customer_id"].map(typical)
     due = o["order_time"] + pd.to_timedelta(float(params["k"]) * gap, unit="D")
     fires = gap.notna() & (o["_next"].isna() | (o["_next"] > due)) & (due <= data.as_of)
