@@ -202,8 +202,12 @@ def test_mmm_frame_hand_case_and_errors():
     assert mmm.mmm_frame(orders, ad, target="new_customers")["y"].tolist() == [1.0, 0.0, 2.0]
     with pytest.raises(DataError, match="lacks columns"):
         mmm.mmm_frame(orders, ad.drop(columns="cost"))
-    with pytest.raises(DataError, match="negative"):
-        mmm.mmm_frame(orders, ad.assign(cost=[1.0, -1.0, 2.0, 3.0]))
+    # a negative cost is left out and counted, as in the KPIs and attribution (one rule: data.orders)
+    from mopkit.data.orders import INVALID_COST
+
+    g = mmm.mmm_frame(orders, ad.assign(cost=[1.0, -1.0, 2.0, 3.0]))
+    assert g.attrs["dropped"][INVALID_COST] == 1 and g["douyin"].tolist() == [1.0, 0.0, 0.0]
+    assert g["tmall"].tolist() == [0.0, 0.0, 2.0]
     with pytest.raises(DataError, match="unknown MMM target"):
         mmm.mmm_frame(orders, ad, target="profit")
 

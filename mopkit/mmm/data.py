@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.orders import counted_orders
+from ..data.orders import INVALID_COST, counted_orders, valid_costs
 from ..errors import DataError, InsufficientDataError
 from ..forecast.series import daily_series
 
@@ -25,7 +25,10 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
     Returns DataFrame ``date, y, <channel>...`` (channel names lower-case, sorted); ``attrs``
     holds ``dropped`` (reason -> rows) and ``channels``.
 
-    Raises DataError (missing columns, bad costs), InsufficientDataError (no overlapping days).
+    Rows with a missing, non-numeric or negative cost are left out and counted in ``dropped``
+    (:data:`mopkit.data.orders.INVALID_COST`), as everywhere else.
+
+    Raises DataError (missing columns), InsufficientDataError (no overlapping days).
     """
     if target not in TARGETS:
         raise DataError(f"unknown MMM target {target!r}", column="target", fix=f"use one of {list(TARGETS)}")
@@ -33,11 +36,10 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
     if missing:
         raise DataError(f"the ad_spend table lacks columns {missing}", column=", ".join(missing),
                         fix="map them in the client config under data.ad_spend.columns")
-    c = pd.to_numeric(ad_spend[cost], errors="coerce")
-    bad = c.isna() | (c < 0)
-    if bad.any():
-        raise DataError("ad_spend has missing, non-numeric or negative costs", column=cost,
-                        examples=ad_spend.loc[bad].head(5).to_dict("records"), fix="costs must be numbers >= 0")
+    # invalid costs: the one rule of mopkit.data.orders (left out and counted, as in the KPIs and attribution)
+    c, ok = valid_costs(ad_spend, cost)
+    n_invalid = int((~ok).sum())
+    ad_spend, c = ad_spend[ok], c[ok]
     if target.startswith("new_"):
         if "customer_id" not in orders.columns:
             raise DataError(f"target {target!r} needs orders.customer_id", column="customer_id",
@@ -63,7 +65,7 @@ def mmm_frame(orders: pd.DataFrame, ad_spend: pd.DataFrame, *, target: str = "gm
     chans = sorted(wide.columns)
     out = out.join(wide[chans].reindex(days, fill_value=0.0)).reset_index()
     out[chans] = out[chans].astype(float)
-    dropped = {"spend rows outside the order days": int(((d < lo) | (d > hi)).sum())}
+    dropped = {"spend rows outside the order days": int(((d < lo) | (d > hi)).sum()), INVALID_COST: n_invalid}
     out.attrs = {"dropped": dropped, "channels": chans, "target": target}
     return out
 
