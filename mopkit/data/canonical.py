@@ -70,22 +70,27 @@ def _examples(raw: pd.DataFrame, mask: pd.Series, source_col: str, n: int = 5) -
     return [f"line {i + 2}: {source_col}={raw.iloc[i][source_col]!r}" for i in idx]
 
 
+def mapped_columns(headers: list[str], src: TableSource, names=None) -> dict[str, str]:
+    """canonical -> header for the columns the config maps by hand (``src.columns``, only ``names``
+    if given). A mapping to a header that is not in the file is a :class:`DataError` naming it."""
+    found: dict[str, str] = {}
+    for canon, want in src.columns.items():
+        if names is not None and canon not in names:
+            continue
+        hit = want if want in headers else match_columns(headers, {canon: [want]}).get(canon)
+        if hit is None:
+            raise DataError(f"the config maps {src.table}.{canon} to column {want!r}, which is not in the file",
+                            file=src.path, column=want, examples=[f"headers: {headers[:20]}"],
+                            fix=f"set data.{src.table}.columns.{canon} to one of the headers above")
+        found[canon] = hit
+    return found
+
+
 def _resolve_columns(raw: pd.DataFrame, src: TableSource) -> dict[str, str]:
     """canonical -> source header, from the config mapping, the canonical name, or a known alias."""
     table = TABLES[src.table]
     headers = list(raw.columns)
-    found: dict[str, str] = {}
-    for col in table.columns:
-        if col.name in src.columns:
-            want = src.columns[col.name]
-            hit = match_columns(headers, {col.name: [want]}).get(col.name) if want not in headers else want
-            if hit is None:
-                raise DataError(
-                    f"the config maps {src.table}.{col.name} to column {want!r}, which is not in the file",
-                    file=src.path, column=want, examples=[f"headers: {headers[:20]}"],
-                    fix=f"set data.{src.table}.columns.{col.name} to one of the headers above",
-                )
-            found[col.name] = hit
+    found = mapped_columns(headers, src, {c.name for c in table.columns})
     aliases = {c.name: ALIASES.get(c.name, []) for c in table.columns if c.name not in found}
     for k, h in match_columns([h for h in headers if h not in found.values()], aliases).items():
         found[k] = h

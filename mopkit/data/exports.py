@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from ..config import TableSource
-from ..errors import DataError
 from .health import HealthLedger
 from .identity import clean_ids, normalise_contact
 from .parse import parse_amounts
@@ -55,16 +54,10 @@ def _line_table(cols: dict[str, str], amount_required: bool) -> Table:
 
 
 def _resolve(raw: pd.DataFrame, src: TableSource, spec: dict) -> dict[str, str]:
-    from .canonical import ALIASES, missing_columns_error
+    from .canonical import ALIASES, mapped_columns, missing_columns_error
 
     headers = list(raw.columns)
-    found: dict[str, str] = {}
-    for canon, want in src.columns.items():
-        hit = match_columns(headers, {canon: [want]}).get(canon)
-        if hit is None:
-            raise DataError(f"the config maps orders.{canon} to column {want!r}, which is not in the file", file=src.path,
-                            column=want, examples=[f"headers: {headers[:20]}"], fix=f"set the source's columns.{canon} to one of the headers above")
-        found[canon] = hit
+    found = mapped_columns(headers, src)
     rest = [h for h in headers if h not in found.values()]
     for k, h in match_columns(rest, spec.get("columns", {}), skip=found).items():
         found[k] = h
