@@ -214,6 +214,19 @@ def test_planted_parameters_recovered():
     assert g.population_mean() == pytest.approx(truth_g["expected_order_value"], rel=0.03)
 
 
+def _assert_summary_equals_lifetimes(tx: pd.DataFrame) -> None:
+    """Our summary of ``tx`` (days counted in weeks, to CAL_END) equals lifetimes' own, row for row."""
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
+    ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
+                                             observation_period_end=CAL_END, freq="D", freq_multiplier=7)
+    assert list(ours.index) == list(ref.index)
+    for c in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
+    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+
+
 def _cdnow_str(cdnow):
     out = cdnow.copy()
     out["customer_id"] = pd.array([f"id{i:05d}" for i in out["customer_id"]], dtype="str")  # Arrow-held text ids
@@ -250,7 +263,6 @@ def test_loader_pseudonyms_grouping_identical_to_lifetimes(cdnow, monkeypatch, i
     # only later must be detected and fall back (hashing / pandas). Every way must give
     # lifetimes' own summary exactly, ids and order included.
     import mopkit.clv.grouping as G
-    from lifetimes.utils import summary_data_from_transaction_data
     from mopkit.data.privacy import pseudonymise
 
     monkeypatch.setattr(G, "HASH_MIN_ROWS", 0)
@@ -272,13 +284,7 @@ def test_loader_pseudonyms_grouping_identical_to_lifetimes(cdnow, monkeypatch, i
     if ids.endswith("shuffled"):
         tx = tx.sample(frac=1.0, random_state=3)
     assert tx["customer_id"].str.len().eq(34).all() and tx["customer_id"].nunique() == raw.nunique()
-    ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
-    ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
-                                             observation_period_end=CAL_END, freq="D", freq_multiplier=7)
-    assert list(ours.index) == list(ref.index)
-    for c in ("frequency", "recency", "T"):
-        np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
-    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+    _assert_summary_equals_lifetimes(tx)
     assert used  # the packed-prefix path was tried ...
     assert (fast[0] is None) == (ids != "loader")  # ... and refused exactly when two ids share a key
     if ids == "loader":
@@ -296,9 +302,7 @@ def test_hex_key_grouping_identical_to_lifetimes(cdnow, monkeypatch, fmt, path, 
     # so a few such groups (lexsort) or all (second sort)); other ids (upper case) use hashing.
     # Time-ordered rows and shuffled rows take different period-counting branches. All must give
     # lifetimes' summary exactly, ids and their order included (the reference is lifetimes itself).
-    import mopkit.clv.summary as C
     import mopkit.clv.grouping as G
-    from lifetimes.utils import summary_data_from_transaction_data
 
     monkeypatch.setattr(G, "HASH_MIN_ROWS", 0)
     used = []
@@ -313,13 +317,7 @@ def test_hex_key_grouping_identical_to_lifetimes(cdnow, monkeypatch, fmt, path, 
     codes = {c: fmt.format(int(v)) for c, v in zip(cdnow["customer_id"].unique(), values)}
     tx = cdnow.assign(customer_id=pd.array(cdnow["customer_id"].map(codes), dtype="str"))
     tx = tx.sample(frac=1.0, random_state=1) if shuffle else tx.sort_values("order_time", kind="stable")
-    ours = clv_summary(tx, CAL_END, freq="D", freq_multiplier=7)
-    ref = summary_data_from_transaction_data(tx, "customer_id", "order_time", monetary_value_col="amount",
-                                             observation_period_end=CAL_END, freq="D", freq_multiplier=7)
-    assert list(ours.index) == list(ref.index)
-    for c in ("frequency", "recency", "T"):
-        np.testing.assert_array_equal(ours[c].to_numpy(), ref[c].to_numpy())
-    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(), rtol=1e-12)
+    _assert_summary_equals_lifetimes(tx)
     if path == "hashed":
         assert used == []
     else:

@@ -19,7 +19,7 @@ import nbformat
 import psutil
 import pytest
 
-from mopkit.serve import free_port
+from mopkit.serve import free_port, stop
 
 TOKEN = "t0k3n-for-tests"
 MARKER = "hello-from-the-cockpit"
@@ -67,24 +67,7 @@ def server(tmp_path_factory):
 def _stop(proc) -> None:
     """SIGTERM `mopkit serve` (it stops Voila and the kernels); kill whatever of its family is left,
     so a failing test leaves no Voila or kernel behind (a bare kill would orphan them)."""
-    try:
-        family = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        family = []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    _gone, alive = psutil.wait_procs(family, timeout=10)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=10)
+    stop(proc, timeout_s=40)
 
 
 def _kernels(proc) -> list:
