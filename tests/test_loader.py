@@ -148,6 +148,21 @@ def test_empty_and_corrupt_files(tmp_path):
         load_tables(cfg)
 
 
+def test_an_unquoted_separator_in_a_value_is_named_not_shifted(tmp_path):
+    # "¥1,234.50" written without quotes on the first data row: it has one field more than the
+    # header, and pandas would silently move the surplus into the index, shifting every column of
+    # the file. The loader stops and names the lines instead.
+    bad = "C2,U2,2024-01-02,¥1,234.50,抖音,已支付\n"
+    cfg = write_client(tmp_path, HEADER + bad + rows(2) + bad)
+    with pytest.raises(DataError, match="2 rows of the orders file have more fields than its header") as err:
+        load_tables(cfg)
+    assert "line 2: 7 fields, the header has 6" in str(err.value) and "quoted" in str(err.value)
+    # further down the file pandas' own parser stops, and the message names the line too
+    cfg = write_client(tmp_path, HEADER + rows(1) + bad)
+    with pytest.raises(DataError, match="line 3"):
+        load_tables(cfg)
+
+
 def test_window_drops_are_counted(tmp_path):
     cfg = write_client(tmp_path, HEADER + rows(10) + "C1,U1,2023-12-31,5,抖音,已支付\n",
                        window="window: {start: 2024-01-01, end: 2024-01-05}")

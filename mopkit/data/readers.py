@@ -33,6 +33,18 @@ def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
     return errors
 
 
+def _too_many_fields(text: str, sep: str, path: Path, table: str) -> DataError:
+    """Rows with more fields than the header: pandas would silently shift every column of them."""
+    import csv  # noqa: PLC0415
+
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(rows))
+    bad = [f"line {i}: {len(r)} fields, the header has {width}" for i, r in enumerate(rows, start=2) if len(r) > width]
+    return DataError(f"{len(bad)} rows of the {table} file have more fields than its header", file=path, examples=bad,
+                     fix=f"a value contains the separator {sep!r} without quotes (e.g. ¥1,234.50): re-export with "
+                         "quoted fields, or save the sheet as XLSX")
+
+
 _FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -99,7 +111,10 @@ def read_raw(src: TableSource) -> pd.DataFrame:
             text, _ = decode(path.read_bytes(), src.encoding, path)
             if not text.strip():
                 raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sniff_separator(text, path), skipinitialspace=True)
+            sep = sniff_separator(text, path)
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True)
+            if not isinstance(df.index, pd.RangeIndex):  # pandas moved surplus fields into the index
+                raise _too_many_fields(text, sep, path, src.table)
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine=_xlsx_engine())
         else:
