@@ -34,12 +34,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import ConfigError, MopkitError
+from .layout import THREAD_VARS  # a local batch of `jobs` runs gives each run cores // jobs threads; Dask's nanny sets 1
 
 LOG_TAIL_LINES = 12
-#: Thread-count variables of numpy's BLAS, OpenMP (torch, scikit-learn) and MKL. A local batch of
-#: `jobs` runs gives each run cores // jobs threads unless they are set already; Dask's nanny
-#: sets them to 1 in its workers.
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass
@@ -194,8 +191,9 @@ def _child(job_file: str, result_file: str) -> int:
     job = ClientJob(**json.loads(Path(job_file).read_text(encoding="utf-8")))
     result: dict = {"status": "failed", "run_dir": None, "report": None, "error": "", "notebooks": {}}
     try:
+        # the batch shares the cores among runs: a run's notebooks side by side only within its share
         res = run_client(job.config, job.runs_root, notebooks=select_notebooks(job.only), report=job.report,
-                         progress=lambda m: print(m, flush=True))
+                         progress=lambda m: print(m, flush=True), jobs=job.threads or 1)
         print(res.summary(), flush=True)
         bad = [n.line() for n in res.notebooks if n.status == "failed"]
         if res.report_error:

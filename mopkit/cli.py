@@ -27,11 +27,12 @@ def cmd_init(args) -> int:
     return 0
 
 
-def _run(config: Path, runs: str | None, only: list[str] | None, report: bool, *, publish: bool = False) -> int:
+def _run(config: Path, runs: str | None, only: list[str] | None, report: bool, *, publish: bool = False,
+         jobs: int | None = None) -> int:
     from .run import run_client, select_notebooks
 
     nbs = select_notebooks(only)
-    res = run_client(config, runs, notebooks=nbs, report=report, progress=lambda m: print(m, flush=True))
+    res = run_client(config, runs, notebooks=nbs, report=report, progress=lambda m: print(m, flush=True), jobs=jobs)
     print(res.summary())
     if publish and (res.run_dir / "outputs" / "kpis.csv").exists():
         from .publish import publish as publish_cockpit
@@ -41,14 +42,14 @@ def _run(config: Path, runs: str | None, only: list[str] | None, report: bool, *
 
 
 def cmd_run(args) -> int:
-    return _run(Path(args.config), args.runs, args.only, not args.no_report)
+    return _run(Path(args.config), args.runs, args.only, not args.no_report, jobs=args.jobs)
 
 
 def cmd_demo(args) -> int:
     from .run import sample_config_path
 
     print("mopkit demo: the bundled sample merchant (data_samples/sample_merchant)")
-    return _run(sample_config_path(), args.runs, args.only, True, publish=True)
+    return _run(sample_config_path(), args.runs, args.only, True, publish=True, jobs=args.jobs)
 
 
 def cmd_serve(args) -> int:
@@ -154,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("--no-report", action="store_true", help="skip the HTML/PDF export")
         s.add_argument("--runs", default=None, help="runs folder (default ./runs)")
         s.add_argument("--only", nargs="*", help="run only these notebooks (e.g. 00 rfm_clv)")
+        s.add_argument("-j", "--jobs", type=int, default=None,
+                       help="notebooks side by side, each in its own kernel (default: the number of cores)")
         s.set_defaults(func=fn)
     s = sub.add_parser("batch", help="run many clients, a few at a time or on a Dask cluster")
     s.add_argument("configs", nargs="*", help="client configs (files, or folders holding client.yaml)")

@@ -46,6 +46,11 @@ def read_findings(run_dir: str | Path) -> list[dict]:
     return sorted(out, key=lambda f: -f["weight"])
 
 
+#: Thread-count variables of numpy's BLAS, OpenMP (torch, scikit-learn) and MKL: runs and notebooks
+#: side by side share the cores by setting them (unless the user has).
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def notebook_key(path: str | Path) -> str:
     """``01_rfm_clv.ipynb`` -> ``rfm_clv``: the key of its parameters under ``notebooks:``."""
     stem = Path(path).stem

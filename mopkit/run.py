@@ -12,7 +12,9 @@ A run lives in ``runs/<slug>/<timestamp>/`` and is never overwritten::
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import sys
 import time
 import traceback
@@ -22,13 +24,17 @@ from typing import Callable
 
 from .config import ClientConfig, load_config
 from .errors import ConfigError, RunError
-from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, notebook_key, write_json
+from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, THREAD_VARS, notebook_key, write_json
 from .prepare import prepare_run, sample_config_path  # noqa: F401  (re-exported: mopkit.run.prepare_run)
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 #: Tables a notebook needs beyond ``orders``: each entry is a group of alternatives, one of which
 #: must be present; otherwise the notebook is skipped with a note.
 REQUIRES = {"attribution": [("touchpoints", "paths")], "budget": [("ad_spend",)]}
+#: Notebooks that read another's outputs, and which (by key). A notebook starts once those of its
+#: inputs that are part of the run have finished; the others run side by side (``jobs``).
+AFTER = {"dashboard": ("rfm_clv", "forecast", "attribution", "budget"), "triggers": ("rfm_clv",),
+         "budget": ("attribution",), "business_case": ("rfm_clv", "attribution", "triggers", "budget")}
 #: Parameters every notebook takes from the runner rather than the config.
 RUNNER_PARAMS = ("run_dir", "lang")
 
@@ -168,11 +174,14 @@ def run_client(
     notebooks: list[Path] | None = None,
     report: bool = True,
     progress: Callable[[str], None] | None = print,
+    jobs: int | None = None,
 ) -> RunResult:
     """Run every notebook for one client into a new run folder and build the reports.
 
     A notebook that fails does not stop the others; one whose optional inputs are missing is
     skipped with a note. Check ``result.ok`` (the CLI exits non-zero when it is false).
+    Up to ``jobs`` notebooks (default: the machine's cores) run side by side, each in its own
+    kernel; one that reads another's outputs (:data:`AFTER`) waits for it.
     """
     say = progress or (lambda _m: None)
     config = load_config(config_path)
@@ -189,18 +198,10 @@ def run_client(
     result = RunResult(run_dir)
     (run_dir / "notebooks").mkdir()
     present = {p.stem for p in (run_dir / DATA_DIR).glob("*.parquet")}
-    for i, nb in enumerate(nbs, 1):
-        key = notebook_key(nb)
-        missing = [group for group in REQUIRES.get(key, []) if not set(group) & present]
-        if missing:
-            need = " and ".join(" or ".join(group) for group in missing)
-            res = NotebookResult(nb.stem, "skipped", note=f"needs the {need} table, which the config does not supply")
-        else:
-            say(f"[{i}/{len(nbs)}] {nb.stem} …")
-            params = {"run_dir": str(run_dir), "lang": config.language, **config.notebook_params(key)}
-            res = _execute(nb, run_dir / "notebooks" / nb.name, params, run_dir)
-        say(f"[{i}/{len(nbs)}] {res.line()}")
-        result.notebooks.append(res)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    with _threads_per_kernel(max(1, (os.cpu_count() or 1) // jobs)):
+        done = _run_notebooks(nbs, lambda nb: _one(nb, config, run_dir, present), jobs, say)
+    result.notebooks = [done[nb] for nb in nbs]
     if report:
         say("building HTML pages and the PDF report …")
         from .report import build_reports
@@ -212,6 +213,58 @@ def run_client(
             traceback.print_exc(file=sys.stderr)
     _finish_manifest(run_dir, result)
     return result
+
+
+@contextlib.contextmanager
+def _threads_per_kernel(n: int):
+    """Kernels started inside inherit BLAS/OpenMP/torch thread counts of ``n`` (cores shared by
+    notebooks running side by side), unless the variables are set already; restored on exit."""
+    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    for v in THREAD_VARS:
+        os.environ.setdefault(v, str(n))
+    try:
+        yield
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+
+
+def _one(nb: Path, config: ClientConfig, run_dir: Path, present: set[str]) -> NotebookResult:
+    key = notebook_key(nb)
+    missing = [group for group in REQUIRES.get(key, []) if not set(group) & present]
+    if missing:
+        need = " and ".join(" or ".join(group) for group in missing)
+        return NotebookResult(nb.stem, "skipped", note=f"needs the {need} table, which the config does not supply")
+    params = {"run_dir": str(run_dir), "lang": config.language, **config.notebook_params(key)}
+    return _execute(nb, run_dir / "notebooks" / nb.name, params, run_dir)
+
+
+def _run_notebooks(nbs: list[Path], execute: Callable[[Path], NotebookResult], jobs: int,
+                   say: Callable[[str], None]) -> dict[Path, NotebookResult]:
+    """Execute ``nbs`` with at most ``jobs`` at a time, each after the notebooks it reads
+    (:data:`AFTER`) among ``nbs``; in notebook order otherwise. Threads suffice: each notebook's
+    work happens in its own kernel process, the thread only waits on it."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    keys = {nb: notebook_key(nb) for nb in nbs}
+    position = {nb: i for i, nb in enumerate(nbs, 1)}
+    needs = {nb: {o for o in nbs if keys[o] in AFTER.get(keys[nb], ())} for nb in nbs}
+    waiting, running, done = list(nbs), {}, {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        while waiting or running:
+            for nb in [nb for nb in waiting if needs[nb] <= done.keys()][: max(0, jobs - len(running))]:
+                waiting.remove(nb)
+                say(f"[{position[nb]}/{len(nbs)}] {nb.stem} …")
+                running[pool.submit(execute, nb)] = nb
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                nb = running.pop(fut)
+                done[nb] = fut.result()
+                say(f"[{position[nb]}/{len(nbs)}] {done[nb].line()}")
+    return done
 
 
 def _finish_manifest(run_dir: Path, result: RunResult) -> None:

@@ -509,12 +509,12 @@ def test_failed_holdout_is_a_visible_fallback(cdnow):
 def test_penalised_retry_fit_is_reported(cdnow_cal):
     from mopkit.clv.value import retry_notes
 
-    def broken(h, c, rung):
+    def broken(h, c, rung, start=None):
         raise ValueError("optimizer did not converge: planted")
 
     m = TransactionModel("bgnbd", ladder=({"note": "default", "tol": -1}, {"note": "penalizer 0.001", "penalizer": 1e-3}))
     orig = m._fit_numpy
-    m._fit_numpy = lambda h, c, rung: broken(h, c, rung) if rung["note"] == "default" else orig(h, c, rung)
+    m._fit_numpy = lambda h, c, rung, start=None: broken(h, c, rung) if rung["note"] == "default" else orig(h, c, rung, start)
     m.fit(cdnow_cal)
     notes = retry_notes(m, None)
     assert m.rung_ == "penalizer 0.001" and notes and "planted" in notes[0]["why"] and notes[0]["rung"] == "penalizer 0.001"

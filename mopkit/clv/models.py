@@ -156,8 +156,13 @@ class TransactionModel:
         keep = ws > 0
         return f[keep], r[keep], T[keep], ws[keep]
 
-    def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", recency_col="recency", T_col="T"):
+    def fit(self, summary: pd.DataFrame, *, frequency_col="frequency", recency_col="recency", T_col="T",
+            start: dict | None = None):
         """Fit on a summary (columns frequency, recency, T; see :func:`mopkit.clv.clv_summary`).
+
+        ``start``: parameters to start the optimizer from (this model's names, time unit of the
+        summary), e.g. the same model fitted on the calibration period; the optimum is the same,
+        it is only reached in fewer steps. Every rung of the retry ladder starts there.
 
         Raises
         ------
@@ -180,7 +185,8 @@ class TransactionModel:
             c = float(np.median(T[T > 0])) if rung.get("scale") and (T > 0).any() else 1.0
             out = io.StringIO()
             try:
-                p = self._fit_numpy(h, c, rung) if self.engine == "numpy" else self._fit_lifetimes(f, r, T, w, c, rung, out)
+                p = (self._fit_numpy(h, c, rung, start) if self.engine == "numpy"
+                     else self._fit_lifetimes(f, r, T, w, c, rung, out))
                 bad = [k for k, v in p.items() if not np.isfinite(v) or v <= 0 or v > _MAX_PARAM]
                 if bad:
                     raise ValueError(f"parameters {bad} ran off to {[p[k] for k in bad]}")
@@ -204,10 +210,14 @@ class TransactionModel:
             "(time_unit: W), or try another model",
         )
 
-    def _fit_numpy(self, h, c, rung) -> dict:
+    def _fit_numpy(self, h, c, rung, start=None) -> dict:
         # time rescaled as lifetimes does (max T = 1), times the rung's extra scale c
         sc = 1.0 / (c * max(float(h.T.max()), 1e-12))
-        res = L.fit_transaction(self.model, h.scaled(sc), penalizer=rung.get("penalizer", 0.0), tol=rung.get("tol"))
+        x0 = None
+        if start is not None:  # in the scaled time unit: the rates' scales alpha and beta shrink with it
+            names = TRANSACTION_MODELS[self.model][1]
+            x0 = np.log([float(start[k]) * (sc if k in ("alpha", "beta") else 1.0) for k in names])
+        res = L.fit_transaction(self.model, h.scaled(sc), penalizer=rung.get("penalizer", 0.0), tol=rung.get("tol"), x0=x0)
         if not res.success or not np.all(np.isfinite(res.x)):
             raise ValueError(f"optimizer did not converge: {res.message}")
         p = dict(zip(TRANSACTION_MODELS[self.model][1], (float(v) for v in np.exp(res.x))))

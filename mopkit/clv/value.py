@@ -169,7 +169,8 @@ def customer_value(
         res.skipped_reason = exc.message
     if res.skipped_reason is None:
         res.comparison, res.cal_holdout, best = choose_model(tx, end, holdout_days, models, min_improvement, res.notes, **kw)
-        res.model, res.spend, res.skipped_reason = fit_value_models(summary, best)
+        cal_fit = res.comparison.models.get(best) if res.comparison is not None else None
+        res.model, res.spend, res.skipped_reason = fit_value_models(summary, best, start=cal_fit)
         res.notes.extend(retry_notes(res.model, res.spend))
     if res.skipped_reason is None:
         res.independence = M.independence_check(summary)
@@ -223,9 +224,12 @@ def choose_model(tx: pd.DataFrame, end: pd.Timestamp, holdout_days: int, models,
     return comparison, cal, comparison.best
 
 
-def fit_value_models(summary: pd.DataFrame, best: str) -> tuple:
-    """Step 3: the chosen transaction model and Gamma-Gamma, fitted on all data; ``(model, spend, skipped_reason)``."""
-    model = M.TransactionModel(best).fit(summary)
+def fit_value_models(summary: pd.DataFrame, best: str, start=None) -> tuple:
+    """Step 3: the chosen transaction model and Gamma-Gamma, fitted on all data; ``(model, spend, skipped_reason)``.
+
+    ``start``: the same model fitted on the calibration period; the fit on all data starts from
+    its parameters (same optimum, fewer steps)."""
+    model = M.TransactionModel(best).fit(summary, start=getattr(start, "params_", None))
     try:
         spend = M.SpendModel().fit(summary)
     except (InsufficientDataError, ModelError) as exc:
