@@ -37,7 +37,6 @@ class RunContext:
     run_dir: Path
     config: ClientConfig
     lang: str
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _findings: dict[str, list[dict]] = field(default_factory=dict, repr=False)
     _fallbacks: dict[str, list[dict]] = field(default_factory=dict, repr=False)
     sample: bool = False  # True when open_run("") prepared the bundled sample client
@@ -58,23 +57,29 @@ class RunContext:
         """Whether the client supplied the optional table ``name``."""
         return (self.run_dir / DATA_DIR / f"{name}.parquet").exists()
 
-    def table(self, name: str) -> pd.DataFrame:
-        """The canonical table ``name`` (a copy: analyses never mutate the shared one).
+    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """The canonical table ``name``, read from the run's Parquet file: all columns, or only
+        ``columns`` (those of them the table has; optional columns a client did not supply are
+        simply absent, as in the full table). Each call reads afresh, so an analysis may change
+        what it gets and a notebook holds only the columns it uses (a 10M-order table is GBs).
 
         Raises
         ------
         InsufficientDataError
             The client's config does not supply that table.
         """
-        if name not in self._tables:
-            path = self.run_dir / DATA_DIR / f"{name}.parquet"
-            if not path.exists():
-                raise InsufficientDataError(
-                    f"this client has no {name} table",
-                    fix=f"add data.{name} to the client config to enable this analysis",
-                )
-            self._tables[name] = pd.read_parquet(path)
-        return self._tables[name].copy()
+        path = self.run_dir / DATA_DIR / f"{name}.parquet"
+        if not path.exists():
+            raise InsufficientDataError(
+                f"this client has no {name} table",
+                fix=f"add data.{name} to the client config to enable this analysis",
+            )
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            have = set(pq.read_schema(path).names)
+            columns = [c for c in dict.fromkeys(columns) if c in have]
+        return pd.read_parquet(path, columns=columns)
 
     def health(self) -> pd.DataFrame:
         """The data-health ledger of the load (table, file, kind, reason, rows)."""
