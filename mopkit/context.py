@@ -21,10 +21,20 @@ import pandas as pd
 
 from .config import ClientConfig, load_config
 from .errors import InsufficientDataError
+from .i18n import register
 from .i18n import t as _t
-from .layout import (DATA_DIR, FALLBACKS_DIR, FINDINGS_DIR, OUTPUTS_DIR, SHEET_MAX_ROWS, read_findings,  # noqa: F401
-                     read_output, write_json)  # read_findings, read_output re-exported
+from .layout import (DATA_DIR, FALLBACKS_DIR, FINDINGS_DIR, OUTPUTS_DIR, PERSON_MAX_ROWS, SHEET_MAX_ROWS,  # noqa: F401
+                     read_findings, read_output, write_json)  # read_findings, read_output re-exported
 from .plotting import apply_theme
+
+register({
+    "ctx.list.tried": {"zh": "写出 {name}", "en": "writing {name}"},
+    "ctx.list.reason": {"zh": "名单有 {rows} 行，超过表格软件里能逐行处理的 {limit} 行",
+                        "en": "the list has {rows} rows, more than a person works through in a spreadsheet ({limit})"},
+    "ctx.list.used": {"zh": "只写 {name}（每一行都在，可直接导入投放或 CRM 平台）",
+                      "en": "{name} only (every row, ready to import into ad or CRM platforms)"},
+})
+
 
 class SampleDataWarning(UserWarning):
     """``open_run("")``: the notebook analyses the bundled sample merchant, not a client."""
@@ -105,20 +115,38 @@ class RunContext:
         df.to_csv(path, index=index, encoding="utf-8-sig")
         return path
 
-    def write_table(self, df: pd.DataFrame, stem: str, *, csv_max_rows: int = SHEET_MAX_ROWS) -> Path:
-        """A table that can be large (one row per customer): ``outputs/<stem>.csv`` while a
-        spreadsheet can open it, else ``outputs/<stem>.parquet`` (same columns and rows; a CSV no
-        one can open in Excel is slow to write and read). Returns the path written; read it back
-        with :func:`read_output`.
+    def write_table(self, df: pd.DataFrame, stem: str, *, csv_max_rows: int = PERSON_MAX_ROWS) -> Path:
+        """A table that can be large (one row per customer): ``outputs/<stem>.csv`` while a person
+        can work through it in a spreadsheet (:data:`PERSON_MAX_ROWS`), else
+        ``outputs/<stem>.parquet`` (same columns and rows; a CSV no one opens is slow to write and
+        read). Returns the path written; read it back with :func:`read_output`.
         """
-        if len(df) <= csv_max_rows:
+        small = len(df) <= csv_max_rows
+        stale = self.output_path(f"{stem}.parquet" if small else f"{stem}.csv")
+        if stale.exists():  # a rerun must not leave an older table beside the new one
+            stale.unlink()
+        if small:
             return self.write_csv(df, f"{stem}.csv")
         path = self.output_path(f"{stem}.parquet")
-        stale = path.with_suffix(".csv")
-        if stale.exists():  # a rerun must not leave an older CSV beside the new table
-            stale.unlink()
         df.to_parquet(path, index=False)
         return path
+
+    def write_list(self, df: pd.DataFrame, name: str, *, xlsx_max_rows: int = PERSON_MAX_ROWS):
+        """An audience list: ``outputs/<name>.csv`` (what ad and CRM platforms import) and, while a
+        person can work through it (:data:`PERSON_MAX_ROWS`), ``outputs/<name>.xlsx``. Returns
+        None, or the :class:`mopkit.fallbacks.Fallback` to show when the XLSX was left out."""
+        from .fallbacks import Fallback
+
+        self.write_csv(df, f"{name}.csv")
+        if len(df) <= xlsx_max_rows:
+            self.write_xlsx(df, f"{name}.xlsx")
+            return None
+        stale = self.output_path(f"{name}.xlsx")
+        if stale.exists():
+            stale.unlink()
+        return Fallback(tried=_t("ctx.list.tried", self.lang, name=f"{name}.xlsx"),
+                        reason=_t("ctx.list.reason", self.lang, rows=f"{len(df):,}", limit=f"{xlsx_max_rows:,}"),
+                        used=_t("ctx.list.used", self.lang, name=f"{name}.csv"))
 
     def write_xlsx(self, df: pd.DataFrame | dict[str, pd.DataFrame], name: str, *,
                    max_rows: int = SHEET_MAX_ROWS) -> Path:

@@ -20,6 +20,10 @@ FINDINGS_DIR = "findings"  # under outputs/
 FALLBACKS_DIR = "fallbacks"  # under outputs/
 #: Data rows one spreadsheet sheet holds (Excel and WPS: 1,048,576 rows, one of them the header).
 SHEET_MAX_ROWS = 1_048_575
+#: Rows of a table a person still works through in a spreadsheet. Beyond it a per-customer table is
+#: written as Parquet (a 1M-row CSV is 300 MB and takes 40 s to write), and an audience list as CSV
+#: only (what ad and CRM platforms import), without its XLSX twin.
+PERSON_MAX_ROWS = 200_000
 
 
 def _jsonable(obj: Any):

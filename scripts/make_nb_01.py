@@ -13,7 +13,7 @@ horizon_days: int = 365  # CLV horizon in days
 discount_rate: float = 0.10  # annual discount rate for CLV
 tier_thresholds: dict = {"钻石": 3000, "VIP": 1000}  # tier name -> minimum value (see tier_basis); below all: base tier
 tier_basis: str = "spend"  # "spend" (total spend to date) or "clv" (predicted CLV; falls back to spend if CLV is skipped)
-churn_days: int = 90  # churn index = probability of no purchase in the next churn_days
+churn_days: int = 90  # churn index: probability of no purchase in the next churn_days
 churn_bands: dict = {"high": 0.9, "medium": 0.7}  # churn index at or above high -> high risk, at or above medium -> medium
 min_improvement: float = 0.02  # BG/NBD is kept unless another model lowers the holdout error by at least this share
 min_repeat_customers: int = 200  # fewer repeat buyers than this: CLV is skipped (explained), RFM still runs'''
@@ -79,12 +79,13 @@ if res.clv_ok:
 display(clv.tier_table(customers, ctx.lang))
 '''),
     ("code", '''
-ctx.write_table(customers.reset_index(), "rfm_clv_customers")  # .csv, or .parquet beyond a spreadsheet's rows
+ctx.write_table(customers.reset_index(), "rfm_clv_customers")  # .csv, or .parquet beyond what a person opens
 ctx.write_json(res.model_json(), "clv_model.json")
 lists = clv.build_audiences(customers, lang=ctx.lang, currency=ctx.currency)
 for name, frame in lists.items():
-    ctx.write_csv(frame, f"audiences/{name}.csv")
-    ctx.write_xlsx(frame, f"audiences/{name}.xlsx")
+    skipped = ctx.write_list(frame, f"audiences/{name}")  # CSV; XLSX too while a person can work through it
+    if skipped:
+        display(ctx.note_fallback(skipped, section="rfm_clv"))
 display(Markdown(f"### {ctx.t('clv.h.audiences')}"))
 display(clv.audience_overview(lists, ctx.lang, ctx.currency).style.hide(axis="index"))
 '''),

@@ -42,6 +42,31 @@ def test_table_is_csv_while_a_spreadsheet_opens_it_then_parquet(ctx):
     assert read_output(ctx.run_dir, "nothing") is None
 
 
+def test_smaller_table_after_a_big_one_leaves_no_stale_parquet(ctx):
+    ctx.write_table(_customers(11), "rfm_clv_customers", csv_max_rows=10)
+    ctx.write_table(_customers(3), "rfm_clv_customers", csv_max_rows=10)
+    assert not (ctx.outputs_dir / "rfm_clv_customers.parquet").exists()
+    assert len(read_output(ctx.run_dir, "rfm_clv_customers")) == 3
+
+
+def test_person_sized_limit_keeps_a_typical_merchant_in_csv():
+    from mopkit.layout import PERSON_MAX_ROWS
+
+    # the bundled sample merchant (20,000 customers) and a typical SMB stay in CSV; 1M customers do not
+    assert 20_000 < PERSON_MAX_ROWS < 1_000_000 and PERSON_MAX_ROWS <= SHEET_MAX_ROWS
+
+
+def test_audience_list_gets_its_xlsx_only_while_a_person_can_use_it(ctx):
+    df = _customers(10)
+    assert ctx.write_list(df, "audiences/winback", xlsx_max_rows=10) is None
+    assert (ctx.outputs_dir / "audiences" / "winback.xlsx").exists()
+    fb = ctx.write_list(_customers(11), "audiences/winback", xlsx_max_rows=10)
+    assert not (ctx.outputs_dir / "audiences" / "winback.xlsx").exists()  # no stale shorter workbook
+    back = pd.read_csv(ctx.outputs_dir / "audiences" / "winback.csv", encoding="utf-8-sig")
+    assert len(back) == 11  # the CSV has every row
+    assert "11" in fb.reason and "winback.csv" in fb.used and "winback.xlsx" in fb.tried
+
+
 def test_workbook_over_the_sheet_limit_is_split_without_losing_rows(ctx):
     df = _customers(10)
     path = ctx.write_xlsx(df, "audiences/winback.xlsx", max_rows=4)

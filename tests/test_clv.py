@@ -518,3 +518,34 @@ def test_penalised_retry_fit_is_reported(cdnow_cal):
     m.fit(cdnow_cal)
     notes = retry_notes(m, None)
     assert m.rung_ == "penalizer 0.001" and notes and "planted" in notes[0]["why"] and notes[0]["rung"] == "penalizer 0.001"
+
+
+def _nbd_histories(n: int, r: float, alpha: float, T: float, seed: int) -> pd.DataFrame:
+    """Customers who never drop out: Poisson purchases at rate lambda ~ Gamma(r, alpha) over (0, T]."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    x = rng.poisson(lam * T)
+    last = np.where(x > 0, T * rng.beta(np.maximum(x, 1), 1.0), 0.0)  # max of x uniforms on (0, T)
+    return pd.DataFrame({"frequency": x.astype(float), "recency": np.round(last, 2), "T": T})
+
+
+def test_pareto_nbd_without_dropout_ends_at_the_edge_on_the_first_rung():
+    # Planted: nobody drops out (mu = 0), r = 0.8, alpha = 5. The maximum lies on the edge
+    # (mean drop-out rate s / beta -> 0); the fit must end there on its first rung, not fail
+    # down the retry ladder, and recover the purchase process.
+    s = _nbd_histories(4000, 0.8, 5.0, 52.0, seed=1)
+    m = TransactionModel("pareto_nbd").fit(s)
+    assert m.rung_ == "default" and len(m.attempts_) == 1
+    p = m.params_
+    assert p["r"] / p["alpha"] == pytest.approx(0.8 / 5.0, rel=0.05)
+    assert p["s"] / p["beta"] * 52.0 < 0.01  # expected drop-outs per customer over the history: ~0
+    assert np.median(m.p_alive(s["frequency"], s["recency"], s["T"])) > 0.99
+
+
+def test_warm_started_refit_reaches_the_same_optimum(cdnow_cal):
+    cold = TransactionModel("pareto_nbd").fit(cdnow_cal)
+    start = {k: v * 1.2 for k, v in cold.params_.items()}  # near, not at, the optimum
+    warm = TransactionModel("pareto_nbd").fit(cdnow_cal, start=start)
+    for k in cold.params_:
+        assert warm.params_[k] == pytest.approx(cold.params_[k], rel=1e-3), k
+    assert warm.loglik_ == pytest.approx(cold.loglik_, abs=1e-4)

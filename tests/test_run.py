@@ -223,3 +223,45 @@ def test_cli_exits_non_zero_when_a_notebook_fails(tmp_path):
                         str(tmp_path / "runs"), "--only", "02", "--no-report"], capture_output=True, text=True)
     assert p.returncode == 1, p.stdout + p.stderr
     assert "02_forecast: FAILED" in p.stdout
+
+
+def test_every_parameter_of_every_notebook_is_seen_by_papermill():
+    # papermill skips a parameter line it cannot parse (e.g. '=' inside the comment) with only a
+    # log line; a config setting that parameter would then be refused as unknown
+    import re
+
+    from mopkit.run import notebook_parameters
+
+    for nb in list_notebooks():
+        cell = next(c for c in nbformat.read(nb, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+        names = re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", cell.source, flags=re.M)
+        assert names and set(names) == set(notebook_parameters(nb)), nb.name
+
+
+def test_notebooks_run_side_by_side_and_wait_for_the_outputs_they_read():
+    import threading
+    import time
+
+    from mopkit.run import NotebookResult, _run_notebooks
+
+    nbs = [Path(n) for n in ("01_rfm_clv.ipynb", "02_forecast.ipynb", "05_triggers.ipynb")]
+    both = threading.Barrier(2, timeout=10)  # 01 and 02 can only pass it together
+    log = []
+
+    def execute(nb: Path) -> NotebookResult:
+        log.append(("start", nb.stem, time.perf_counter()))
+        if nb.stem != "05_triggers":
+            both.wait()
+        time.sleep(0.05 if nb.stem == "02_forecast" else 0.2)
+        log.append(("end", nb.stem, time.perf_counter()))
+        return NotebookResult(nb.stem, "ok")
+
+    done = _run_notebooks(nbs, execute, 2, lambda m: None)
+    assert [done[nb].name for nb in nbs] == [nb.stem for nb in nbs]
+    when = {(kind, name): t for kind, name, t in log}
+    # 05 reads 01's outputs: it starts after 01 ended, although a slot was free once 02 ended
+    assert when[("start", "05_triggers")] >= when[("end", "01_rfm_clv")]
+    assert when[("end", "02_forecast")] < when[("end", "01_rfm_clv")]
+    with pytest.raises(threading.BrokenBarrierError):  # one at a time: 01 waits for 02 in vain
+        one = threading.Barrier(2, timeout=0.5)
+        _run_notebooks(nbs[:2], lambda nb: one.wait() and NotebookResult(nb.stem, "ok"), 1, lambda m: None)

@@ -131,10 +131,13 @@ def pareto_nbd_ll(params, h: Histories) -> np.ndarray:
     return A1 + A2
 
 
-def pareto_nbd_nll(logp, h: Histories, penalizer: float = 0.0, *, step: float = 1e-6):
-    """Pareto/NBD negative log-likelihood / total weight + penalty, with a central-difference
-    gradient in log parameters. (lifetimes divides by the mean weight instead, which only
-    rescales the objective: same maximum without penalty; per-customer scale like BG/NBD here.)"""
+def pareto_nbd_nll(logp, h: Histories, penalizer: float = 0.0, *, step: float = 1e-7):
+    """Pareto/NBD negative log-likelihood / total weight + penalty, with a forward-difference
+    gradient in log parameters (5 likelihood evaluations per gradient, against 9 for central
+    differences; each evaluation is a hypergeometric function per distinct (x, t_x) and (x, T)).
+    The step's bias, about step x curvature, is near 1e-7: well below the fit's tolerance.
+    (lifetimes divides by the mean weight instead, which only rescales the objective: same
+    maximum without penalty; per-customer scale like BG/NBD here.)"""
     wm = h.w.sum()
 
     def f(lp):
@@ -146,7 +149,7 @@ def pareto_nbd_nll(logp, h: Histories, penalizer: float = 0.0, *, step: float = 
     for i in range(len(logp)):
         e = np.zeros(len(logp))
         e[i] = step
-        g[i] = (f(logp + e) - f(logp - e)) / (2 * step)
+        g[i] = (f(logp + e) - v) / step
     return v, g
 
 

@@ -227,9 +227,12 @@ def choose_model(tx: pd.DataFrame, end: pd.Timestamp, holdout_days: int, models,
 def fit_value_models(summary: pd.DataFrame, best: str, start=None) -> tuple:
     """Step 3: the chosen transaction model and Gamma-Gamma, fitted on all data; ``(model, spend, skipped_reason)``.
 
-    ``start``: the same model fitted on the calibration period; the fit on all data starts from
-    its parameters (same optimum, fewer steps)."""
-    model = M.TransactionModel(best).fit(summary, start=getattr(start, "params_", None))
+    ``start``: the same model fitted on the calibration period; a Pareto/NBD fit on all data
+    starts from its parameters (same optimum, fewer steps)."""
+    # Pareto/NBD (numerical gradient) starts where its calibration fit ended; the others are cheap
+    # to fit from lifetimes' start, which keeps their parameters identical to earlier runs
+    warm = getattr(start, "params_", None) if best == "pareto_nbd" else None
+    model = M.TransactionModel(best).fit(summary, start=warm)
     try:
         spend = M.SpendModel().fit(summary)
     except (InsufficientDataError, ModelError) as exc:
