@@ -25,7 +25,7 @@ from mopkit import clv
 from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
-orders = ctx.table("orders")
+orders = ctx.table("orders", columns=["customer_id", "order_time", "amount", "status", "refund_amount"])
 display(Markdown(f"## {ctx.t('clv.title')}\\n\\n{ctx.t('clv.intro')}"))
 '''),
     ("code", '''

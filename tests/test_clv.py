@@ -549,3 +549,33 @@ def test_warm_started_refit_reaches_the_same_optimum(cdnow_cal):
     for k in cold.params_:
         assert warm.params_[k] == pytest.approx(cold.params_[k], rel=1e-3), k
     assert warm.loglik_ == pytest.approx(cold.loglik_, abs=1e-4)
+
+
+def test_tracking_table_counts_repeat_days_like_a_plain_pandas_reference():
+    # integer-coded fast path against the obvious pandas computation (distinct purchase days,
+    # cohort born by the calibration end, repeat days after the first), on text ids
+    from types import SimpleNamespace
+
+    from mopkit.clv.tables import tracking_table
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    tx = pd.DataFrame({"customer_id": pd.array([f"c_{i:032x}" for i in rng.integers(0, 400, n)], dtype="str"),
+                       "order_time": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 400 * 86400, n), unit="s")})
+    stub = SimpleNamespace(expected_purchases_new=lambda t: 0.1 * np.asarray(t, float))
+    res = SimpleNamespace(observation_end=pd.Timestamp("2025-02-04"), settings={"holdout_days": 90, "time_unit": "W"},
+                          comparison=SimpleNamespace(models={"bgnbd": stub}, best="bgnbd"))
+    got = tracking_table(res, tx)
+
+    d = pd.DataFrame({"c": tx["customer_id"], "d": tx["order_time"].dt.normalize()}).drop_duplicates()
+    first = d.groupby("c")["d"].transform("min")
+    keep = first <= res.observation_end - pd.Timedelta(days=90)
+    d, first = d[keep], first[keep]
+    grid = pd.date_range(first.min(), res.observation_end, freq="7D")
+    actual = np.searchsorted(np.sort(d.loc[d["d"] > first, "d"].to_numpy()), grid.to_numpy(), side="right")
+    births = ((d.groupby("c")["d"].min() - first.min()).dt.days.to_numpy() + 1) / 7.0
+    g = ((grid - first.min()).days.to_numpy() + 1) / 7.0
+    model = np.array([0.1 * np.sum(np.maximum(t - births[births < t], 0)) for t in g])
+    assert list(got["date"]) == list(grid)
+    assert got["actual"].tolist() == actual.tolist()
+    np.testing.assert_allclose(got["model"], model, rtol=1e-12)

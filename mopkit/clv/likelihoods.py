@@ -153,16 +153,37 @@ def pareto_nbd_nll(logp, h: Histories, penalizer: float = 0.0, *, step: float = 
     return v, g
 
 
-def gamma_gamma_nll(logp, x, m, w, penalizer: float = 0.0):
-    """Gamma-Gamma negative log-likelihood / total weight + penalty (lifetimes, note 025 eq. 1a)."""
+class SpendRows:
+    """Repeat customers' ``(x, m)`` rows for the Gamma-Gamma likelihood, with what does not depend
+    on the parameters computed once: log m, log x, and each row's index into the distinct x (the
+    gamma functions of p x are evaluated per distinct frequency, not per row)."""
+
+    def __init__(self, x, m, w):
+        self.x = np.asarray(x, dtype=float)
+        self.m = np.asarray(m, dtype=float)
+        self.w = np.asarray(w, dtype=float)
+        self.ix, ux = pd.factorize(self.x)
+        self.ux = np.asarray(ux, dtype=float)
+        self.log_m = np.log(self.m)
+        self.log_x = np.log(self.x)
+
+
+def gamma_gamma_nll(logp, x, m=None, w=None, penalizer: float = 0.0):
+    """Gamma-Gamma negative log-likelihood / total weight + penalty (lifetimes, note 025 eq. 1a).
+
+    ``x`` is a :class:`SpendRows`, or frequencies with ``m`` (mean repeat values) and ``w``."""
+    rows = x if isinstance(x, SpendRows) else SpendRows(x, m, w)
     p, q, v = par = np.exp(logp)
+    ux, ix, x, w = rows.ux, rows.ix, rows.x, rows.w
     px = p * x
-    lxm = np.log(x * m + v)
-    ll = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v) + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * lxm
-    dpq = digamma(px + q)
-    d_p = x * (dpq - digamma(px) + np.log(m) + np.log(x) - lxm)
-    d_q = dpq - digamma(q) + np.log(v) - lxm
-    d_v = q / v - (px + q) / (x * m + v)
+    lxm = np.log(x * rows.m + v)
+    pux = p * ux
+    per_x = gammaln(pux + q) - gammaln(pux)  # depends on the row only through x
+    ll = per_x[ix] - gammaln(q) + q * np.log(v) + (px - 1) * rows.log_m + px * rows.log_x - (px + q) * lxm
+    dpq_u = digamma(pux + q)
+    d_p = x * ((dpq_u - digamma(pux))[ix] + rows.log_m + rows.log_x - lxm)
+    d_q = dpq_u[ix] - digamma(q) + np.log(v) - lxm
+    d_v = q / v - (px + q) / (x * rows.m + v)
     W = w.sum()
     grad = -np.array([w @ d_p, w @ d_q, w @ d_v]) * par / W
     return -(w @ ll) / W + penalizer * np.sum(par ** 2), grad + 2 * penalizer * par ** 2
@@ -221,7 +242,7 @@ def _projected_gradient(res, model: str) -> np.ndarray:
 def fit_spend(x, m, w, *, penalizer: float = 0.0, tol: float | None = None):
     """Maximise the Gamma-Gamma likelihood (L-BFGS-B, q >= 1 as lifetimes' ``q_constraint``)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return minimize(gamma_gamma_nll, np.full(3, 0.1), args=(x, m, w, penalizer), jac=True, method="L-BFGS-B",
+        return minimize(gamma_gamma_nll, np.full(3, 0.1), args=(SpendRows(x, m, w), None, None, penalizer), jac=True, method="L-BFGS-B",
                         bounds=((None, None), (0, None), (None, None)), tol=1e-7 if tol is None else tol)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .grouping import _codes_unsorted, _periods, _summary_from_codes, _summary_from_text_keys
+from .grouping import _codes_unsorted, _periods, _summary_from_codes, _summary_from_text_keys, customer_codes
 from ..data.orders import net_order_value
 from ..errors import DataError
 TIME_UNITS = {"D": ("D", 1, 1.0), "W": ("D", 7, 7.0)}  # unit -> (freq, multiplier, days per unit)
@@ -229,20 +229,37 @@ def calibration_holdout_split(
     cal.columns = [f"{c}_cal" for c in cal.columns]
     hold = transactions[hold_mask]
     hper = _periods(pd.to_datetime(hold[time_col]).to_numpy(dtype="datetime64[ns]"), freq)
-    hp = pd.DataFrame({"c": hold[customer_col].to_numpy(), "p": hper})
-    if amount_col is not None:
-        hp["a"] = hold[amount_col].to_numpy(dtype=float)
-    g = hp.groupby(["c", "p"], sort=False)
-    per_period = g["a"].sum() if amount_col is not None else g.size()
-    by_cust = per_period.groupby(level="c")
     out = cal.copy()
-    out["frequency_holdout"] = by_cust.size().reindex(out.index).fillna(0).astype(float).to_numpy()
+    freq_h, value_h = _holdout_periods(hold[customer_col], hper, hold[amount_col].to_numpy(dtype=float)
+                                       if amount_col is not None else None, out.index)
+    out["frequency_holdout"] = freq_h
     if amount_col is not None:
-        out["monetary_value_holdout"] = by_cust.mean().reindex(out.index).fillna(0.0).to_numpy()
+        out["monetary_value_holdout"] = value_h
     cal_per = int(_periods(np.array([cal_day.to_datetime64()], dtype="datetime64[ns]"), freq)[0])
     end_per = int(_periods(np.array([end_day.to_datetime64()], dtype="datetime64[ns]"), freq)[0])
     out["duration_holdout"] = (end_per - cal_per) / freq_multiplier
     return out
+
+
+def _holdout_periods(ids, per: np.ndarray, amount: np.ndarray | None, index: pd.Index):
+    """Per customer of ``index``: distinct periods with a purchase among the rows, and the mean
+    summed amount of those periods (0 if none). Grouped on integer codes, not on the text ids."""
+    code, uniq = customer_codes(ids)
+    per = per.astype(np.int64)
+    p0, span = int(per.min()), int(per.max() - per.min()) + 1
+    key, inv = np.unique(code.astype(np.int64) * span + (per - p0), return_inverse=True)  # (customer, period)
+    cust = key // span
+    n = len(uniq)
+    periods = np.bincount(cust, minlength=n).astype(float)
+    pos = uniq.get_indexer(index)  # -1: a calibration customer who bought nothing in the holdout
+    found = pos >= 0
+    freq = np.where(found, periods[np.maximum(pos, 0)], 0.0)
+    if amount is None:
+        return freq, None
+    spend = np.bincount(cust, weights=np.bincount(inv, weights=amount, minlength=len(key)), minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(periods > 0, spend / periods, 0.0)
+    return freq, np.where(found, mean[np.maximum(pos, 0)], 0.0)
 
 
 # ---------------------------------------------------------------------------------------------
