@@ -16,6 +16,7 @@ import pandas as pd
 from ..data.orders import is_purchase, net_order_value
 from ..layout import read_output
 from ..errors import DataError
+from .timing import by_customer
 
 #: Columns of a candidate list, in order (rule-specific extras follow).
 CANDIDATE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "reason", "suppress"]
@@ -41,6 +42,11 @@ class TriggerData:
     customers: pd.DataFrame | None = None  # customer_id (code) + contact columns
     clv: pd.DataFrame | None = None  # customer_id (code), p_alive, tier, segment (+ monetary if present)
     product_names: pd.Series | None = None  # sku -> product name (from order_items), for the reasons
+    by_customer: np.ndarray | None = None  # row order of ``orders`` by (customer, time), computed once
+
+    def orders_by_customer(self) -> np.ndarray:
+        """Row order of :attr:`orders` by (customer, time), ties in table order."""
+        return self.by_customer if self.by_customer is not None else by_customer(self.orders)
 
     def codes(self, customer_ids) -> np.ndarray:
         """Codes of the given customer ids (ids that cannot occur in the data are left out)."""
@@ -198,7 +204,7 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
         times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
         as_of = max(times)
     return TriggerData(o, pd.Timestamp(as_of), ids, coded.get("events"), items,
-                       coded.get("customers"), coded.get("clv"), names)
+                       coded.get("customers"), coded.get("clv"), names, by_customer(o))
 
 
 def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:

@@ -268,9 +268,11 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
     return _frame(p["customer_id"], "replenishment", p["sku"], due, due, None, **args)
 
 
-def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int) -> tuple[pd.DataFrame, pd.Series]:
-    """Orders with the next order time, and each customer's typical gap in days."""
-    o = orders[["customer_id", "order_time"]].take(by_customer(orders))
+def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int,
+                 order: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Orders with the next order time, and each customer's typical gap in days (``order``: the
+    rows' order by customer and time, if known)."""
+    o = orders[["customer_id", "order_time"]].take(by_customer(orders) if order is None else order)
     same = o["customer_id"] == o["customer_id"].shift(-1)
     o = o.assign(_next=o["order_time"].shift(-1).where(same))
     gap = ((o["_next"] - o["order_time"]) / DAY).dropna()
@@ -292,7 +294,7 @@ def winback(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     customer's second order on: after a first order it is ``second_purchase``'s turn. ``p_alive``/``tier`` from the CLV notebook
     (NaN / empty when it is unavailable).
     """
-    o, typical = _typical_gap(data.orders, data.clv, int(params["min_gaps"]))
+    o, typical = _typical_gap(data.orders, data.clv, int(params["min_gaps"]), data.orders_by_customer())
     # from a customer's second order on: after the first they were a one-order customer then
     # (second_purchase's case), whatever they did later — the replay must not know the future
     cust = o["customer_id"].to_numpy()
@@ -341,7 +343,7 @@ def vip_at_risk(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFra
 
 def second_purchase(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     """First-time buyers without a second order ``days`` days after the first: fires then."""
-    o = data.orders[["customer_id", "order_time"]].take(by_customer(data.orders))
+    o = data.orders[["customer_id", "order_time"]].take(data.orders_by_customer())
     cust = o["customer_id"].to_numpy()
     head = np.r_[True, cust[1:] != cust[:-1]]  # a customer's first order (o is by customer)
     nxt = np.r_[head[1:], True]  # the row before the next customer's first

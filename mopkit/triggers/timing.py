@@ -80,7 +80,7 @@ def shift_out_of_quiet_hours(times: pd.Series, quiet: tuple[int, int] | list[int
 
 
 def orders_between(df: pd.DataFrame, start: str, end: str, orders: pd.DataFrame, *,
-                   amount: str = "amount") -> tuple[np.ndarray, np.ndarray]:
+                   amount: str = "amount", order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``df``: number and value of the customer's ``orders`` with time in ``(start, end]``.
 
     ``orders`` needs ``customer_id, order_time`` and ``amount``. Uses per-customer cumulative sums
@@ -88,7 +88,7 @@ def orders_between(df: pd.DataFrame, start: str, end: str, orders: pd.DataFrame,
     """
     if df.empty or orders.empty:
         return np.zeros(len(df), dtype="int64"), np.zeros(len(df))
-    perm = by_customer(orders)
+    perm = by_customer(orders) if order is None else order  # ``order``: :func:`by_customer`, if known
     o = orders[["customer_id", "order_time", amount]].take(perm)
     o = o.assign(_n=o.groupby("customer_id").cumcount() + 1, _v=o.groupby("customer_id")[amount].cumsum())
     if orders["order_time"].is_monotonic_increasing:  # back to the table's (time) order: no second sort
