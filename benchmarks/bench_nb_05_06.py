@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import psutil
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {"05": "05_triggers", "06": "06_propensity"}
@@ -48,11 +49,12 @@ def run_one(run_dir: Path, stem: str) -> dict:
     from mopkit.kernels import private_kernel
 
     out = run_dir / "notebooks" / f"{stem}.bench.ipynb"
+    lang = (yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("language", "zh")
     mon = PeakRSS()
     mon.start()
     t0 = time.perf_counter()
     with private_kernel() as kernel:
-        pm.execute_notebook(str(REPO / "notebooks" / f"{stem}.ipynb"), str(out), parameters={"run_dir": str(run_dir)},
+        pm.execute_notebook(str(REPO / "notebooks" / f"{stem}.ipynb"), str(out), parameters={"run_dir": str(run_dir), "lang": lang},
                             cwd=str(run_dir), progress_bar=False, kernel_name="python3", log_output=False, **kernel)
     wall = time.perf_counter() - t0
     mon.stop_flag = True
