@@ -29,10 +29,11 @@ import mopkit.triggers as T
 from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
-orders = ctx.table("orders")
-data = T.prepare_data(orders, events=ctx.table("events") if ctx.has("events") else None,
-                      order_items=ctx.table("order_items") if ctx.has("order_items") else None,
-                      customers=ctx.table("customers") if ctx.has("customers") else None,
+has_items = ctx.has("order_items")  # only the columns the rules read (order ids only to join items)
+orders = ctx.table("orders", columns=[c for c in T.ORDER_COLUMNS if has_items or c != "order_id"])
+data = T.prepare_data(orders, events=ctx.table("events", columns=T.EVENT_COLUMNS) if ctx.has("events") else None,
+                      order_items=ctx.table("order_items", columns=T.ITEM_COLUMNS) if has_items else None,
+                      customers=ctx.table("customers", columns=T.CUSTOMER_COLUMNS) if ctx.has("customers") else None,
                       clv=T.read_clv(ctx.outputs_dir))
 salt = T.client_salt(ctx.run_dir)  # used for the holdout hash and the opt-out ids; never shown or written
 links = ctx.table("customer_links") if ctx.has("customer_links") else None  # one person across platforms

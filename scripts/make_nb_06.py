@@ -31,8 +31,9 @@ display(Markdown(f"## {ctx.t('propensity.nb.title')}\\n\\n"
 res, skipped = None, None
 try:
     res = PR.fit_propensity(
-        ctx.table("orders"), ctx.table("events") if ctx.has("events") else None,
-        ctx.table("touchpoints") if ctx.has("touchpoints") else None,
+        ctx.table("orders", columns=PR.ORDER_COLUMNS),  # only the columns the features read
+        ctx.table("events", columns=PR.EVENT_COLUMNS) if ctx.has("events") else None,
+        ctx.table("touchpoints", columns=PR.TOUCH_COLUMNS) if ctx.has("touchpoints") else None,
         horizon_days=horizon_days, churn_days=churn_days, active_days=active_days, n_train=n_train,
         models=models, min_gain=min_gain, clv_model=clv_model, seed=seed, lang=ctx.lang)
 except InsufficientDataError as exc:

@@ -273,3 +273,19 @@ def test_charts_and_findings_in_both_languages(fitted):
     zh, en = findings(fitted, lang="zh"), findings(fitted, lang="en")
     assert len(zh) == len(en) >= 4 and all(0 <= w <= 1 for _, w in zh)
     assert "PR-AUC" in en[0][0] and f"{buy.metrics.loc[buy.chosen, 'pr_auc']:.3f}" in en[0][0]
+
+
+def test_touches_of_customers_without_orders_change_nothing():
+    """Issue 16: customers are numbered over the ordering ones only; a touch or event of someone
+    without an order is left out, so every feature and label is what it was with them dropped."""
+    orders, events = _tiny()
+    touches = pd.DataFrame({"customer_id": ["A", "Z", "B", "Y"], "channel": ["tmall", "tmall", "sms", "wechat"],
+                            "touch_time": pd.to_datetime(["2025-01-04", "2025-01-05", "2025-01-06", "2025-01-07"])})
+    ev2 = pd.concat([events, events.assign(customer_id="Z")], ignore_index=True)
+    a = prepare_activity(orders, ev2, touches)
+    b = prepare_activity(orders, events, touches[touches["customer_id"].isin(["A", "B"])])
+    for c in ("2025-01-10", "2025-02-01"):
+        xa, xb = features_at(a, c), features_at(b, c)
+        pd.testing.assert_frame_equal(xa, xb)
+        pd.testing.assert_series_equal(labels_at(a, c, xa.index), labels_at(b, c, xb.index))
+    assert a.channels == ["douyin", "tmall", "wechat"] and list(a.ids) == ["A", "B", "C"]

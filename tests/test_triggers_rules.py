@@ -274,3 +274,28 @@ def test_pseudonym_codes_and_text_ids_give_the_same_audience(browse_case):
     b = res2.audience[["customer_id", "trigger", "send_at"]].assign(customer_id=lambda d: d["customer_id"].map(back))
     pd.testing.assert_frame_equal(a.sort_values(["trigger", "customer_id"]).reset_index(drop=True),
                                   b.sort_values(["trigger", "customer_id"]).reset_index(drop=True))
+
+
+def test_integer_numbering_and_customer_order_match_pandas():
+    """Issue 16: ids numbered on integers give pandas' codes of all ids concatenated (orders in
+    time order first), and the one-sort (customer, time) order is a stable two-key sort_values."""
+    import numpy as np
+
+    from mopkit.triggers.data import _number_ids
+    from mopkit.triggers.timing import by_customer
+
+    rng = np.random.default_rng(4)
+    ids = np.array([f"c_{x:032x}" for x in rng.integers(0, 2**62, 40)], dtype=object)
+    orders_ids = pd.Series(rng.choice(ids[:30], 500), dtype="str")
+    rows = rng.permutation(500)[:400]
+    others = [pd.Series(rng.choice(ids, 80), dtype="str"), pd.Series(rng.choice(ids[25:], 60), dtype="str")]
+    parts, got_ids = _number_ids(orders_ids, rows, others)
+    want, want_ids = pd.factorize(pd.concat([orders_ids.iloc[rows], *others], ignore_index=True))
+    np.testing.assert_array_equal(np.concatenate(parts), want)
+    assert list(got_ids) == list(want_ids)
+
+    t = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 50, 300)), unit="D")  # ties on purpose
+    o = pd.DataFrame({"customer_id": rng.integers(0, 20, 300), "order_time": t})
+    for frame in (o, o.sample(frac=1.0, random_state=1).reset_index(drop=True)):  # time-sorted, then not
+        want = frame.sort_values(["customer_id", "order_time"], kind="stable").index.to_numpy()
+        np.testing.assert_array_equal(by_customer(frame), want)

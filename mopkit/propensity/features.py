@@ -45,10 +45,11 @@ def _sort_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 class _Stream:
-    """Rows of one activity sorted by (customer code, time), with per-customer block starts."""
+    """Rows of one activity sorted by (customer code, time), with per-customer block starts.
+    ``order``: that row order when already known (e.g. a subset of another stream's order)."""
 
-    def __init__(self, codes: np.ndarray, times: np.ndarray, n_customers: int, **cols):
-        order = _sort_order(codes, times)
+    def __init__(self, codes: np.ndarray, times: np.ndarray, n_customers: int, order: np.ndarray | None = None, **cols):
+        order = _sort_order(codes, times) if order is None else order
         self.codes = codes[order]
         self.t = times[order]
         self.cols = {k: np.asarray(v)[order] for k, v in cols.items()}
@@ -94,6 +95,26 @@ def _ns(s: pd.Series) -> np.ndarray:
     return pd.to_datetime(s).to_numpy(dtype="datetime64[ns]").astype(np.int64)
 
 
+def _text(s: pd.Series) -> pd.Series:
+    """A column as text, kept in Arrow when it already is (no Python string per row)."""
+    return s if pd.api.types.is_string_dtype(s) and not s.dtype == object else s.astype(str)
+
+
+def _lookup(values: pd.Series, keys: np.ndarray) -> np.ndarray:
+    """Position of each value in ``keys`` (text), -1 where absent: one Arrow hash pass (C++)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    found = pc.index_in(pa.array(_text(values)), value_set=pa.array(np.asarray(keys, dtype=object), type=pa.large_string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+#: Columns :func:`prepare_activity` reads (a notebook reads only these from the run's Parquet).
+ORDER_COLUMNS = ["customer_id", "order_time", "amount", "status", "refund_amount", "discount", "channel"]
+EVENT_COLUMNS = ["customer_id", "event_time", "event_type", "duration_s"]
+TOUCH_COLUMNS = ["customer_id", "touch_time", "channel"]
+
+
 def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
                      touchpoints: pd.DataFrame | None = None, *, long_view_s: float = LONG_VIEW_S) -> Activity:
     """Index the canonical tables for feature building at any cutoff.
@@ -101,6 +122,10 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
     Required columns: ``orders``: customer_id, order_time, amount (optional status,
     refund_amount, discount, channel); ``events``: customer_id, event_time, event_type (optional
     duration_s); ``touchpoints``: customer_id, touch_time, channel. Inputs are not modified.
+
+    Customers are numbered in id order (codes of the ordering customers; events and touches of
+    customers without an order are left out: nobody is scored without a purchase). Text columns
+    are compared and hashed in Arrow, never turned into Python strings row by row.
 
     Raises
     ------
@@ -116,8 +141,13 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
             if miss:
                 raise DataError(f"the {name} table lacks {miss}, needed for the propensity features", column=miss[0],
                                 fix=f"map the column in the client config (data.{name}.columns)")
-    o = orders[orders["customer_id"].notna()]
-    status = o["status"].astype(str).to_numpy() if "status" in o else np.full(len(o), "paid", dtype=object)
+    has_id = orders["customer_id"].notna()
+    o = orders if has_id.all() else orders[has_id]
+    if "status" in o:
+        cancelled = (o["status"] == "cancelled").to_numpy(dtype=bool, na_value=False)
+        refunded_status = (o["status"] == "refunded").to_numpy(dtype=bool, na_value=False)
+    else:
+        cancelled = refunded_status = np.zeros(len(o), dtype=bool)
     refund = refund_of(o).to_numpy(float)
     amount = o["amount"].to_numpy(float)
     net = net_order_value(o).to_numpy(float)
@@ -126,43 +156,45 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
         raise DataError("no order counts as a purchase (all cancelled or fully refunded)", column="status",
                         fix="check the status mapping (data.orders.values.status)")
     dropped = pd.DataFrame({"reason": ["no customer id", "cancelled", "net amount <= 0 (fully refunded or free)"],
-                            "rows": [int(orders["customer_id"].isna().sum()), int((status == "cancelled").sum()),
-                                     int(((status != "cancelled") & (net <= 0)).sum())]})
-    frames = [o["customer_id"]]
-    if events is not None:
-        frames.append(events["customer_id"].dropna())
-    if touchpoints is not None:
-        frames.append(touchpoints["customer_id"].dropna())
-    codes_all, ids = pd.factorize(pd.concat(frames, ignore_index=True).astype(str), sort=True)
+                            "rows": [int((~has_id).sum()), int(cancelled.sum()), int(((~cancelled) & (net <= 0)).sum())]})
+    oc, ids = pd.factorize(_text(o["customer_id"]), sort=True)
+    ids = np.asarray(ids, dtype=object)
     n = len(ids)
-    codes_all = codes_all.astype(np.int64)
-    oc = codes_all[: len(o)]
+    oc = oc.astype(np.int64)
     ot = _ns(o["order_time"])
-    channel = o["channel"].astype(str).to_numpy() if "channel" in o else np.full(len(o), "unknown", dtype=object)
-    channels = sorted(set(channel))
-    ch_code = pd.Categorical(channel, categories=channels).codes.astype(np.int64)
+    if "channel" in o:
+        ch = o["channel"] if not o["channel"].isna().any() else o["channel"].astype(object).astype(str)
+        ch_code, channels = pd.factorize(_text(ch), sort=True)
+        channels = [str(x) for x in channels]
+    else:
+        ch_code, channels = np.zeros(len(o), dtype=np.int64), ["unknown"]
+    ch_code = ch_code.astype(np.int64)
     discount = o["discount"].fillna(0.0).to_numpy(float) if "discount" in o else np.zeros(len(o))
-    purchases = _Stream(oc[is_buy], ot[is_buy], n, value=net[is_buy], discount=discount[is_buy],
-                        gross=amount[is_buy] + discount[is_buy], channel=ch_code[is_buy])
-    all_orders = _Stream(oc, ot, n, refunded=(status == "refunded") | (refund > 0), cancelled=status == "cancelled")
-    pos = len(o)
+    order = _sort_order(oc, ot)  # all orders by (customer, time); the purchases keep that order (stable)
+    all_orders = _Stream(oc, ot, n, order, refunded=refunded_status | (refund > 0), cancelled=cancelled)
+    buy_order = order[is_buy[order]]
+    purchases = _Stream(oc, ot, n, buy_order, value=net, discount=discount, gross=amount + discount, channel=ch_code)
     ev = tc = None
     if events is not None:
         e = events[events["customer_id"].notna()]
-        ec = codes_all[pos: pos + len(e)]
-        pos += len(e)
-        kind = e["event_type"].astype(str).to_numpy()
+        ec = _lookup(e["customer_id"], ids)
+        known = ec >= 0
+        kind = _text(e["event_type"])
         dur = e["duration_s"].fillna(0.0).to_numpy(float) if "duration_s" in e else np.zeros(len(e))
-        ev = _Stream(ec, _ns(e["event_time"]), n, view=kind == "view", cart=kind == "add_to_cart",
-                     favorite=kind == "favorite", long=(kind == "view") & (dur >= long_view_s), dwell=dur)
+        view = (kind == "view").to_numpy(dtype=bool, na_value=False)
+        ev = _Stream(ec[known], _ns(e["event_time"])[known], n, view=view[known],
+                     cart=(kind == "add_to_cart").to_numpy(dtype=bool, na_value=False)[known],
+                     favorite=(kind == "favorite").to_numpy(dtype=bool, na_value=False)[known],
+                     long=(view & (dur >= long_view_s))[known], dwell=dur[known])
     if touchpoints is not None:
         tp = touchpoints[touchpoints["customer_id"].notna()]
-        tcodes = codes_all[pos: pos + len(tp)]
-        tch = pd.Categorical(tp["channel"].astype(str), categories=channels).codes.astype(np.int64)
-        tc = _Stream(tcodes, _ns(tp["touch_time"]), n, channel=tch)
-    days = pd.to_datetime(o["order_time"])
-    return Activity(ids=np.asarray(ids, dtype=object), purchases=purchases, orders=all_orders, events=ev, touches=tc,
-                    channels=channels, first_day=days.min().normalize(), last_day=days.max().normalize(), dropped=dropped)
+        tcodes = _lookup(tp["customer_id"], ids)
+        known = tcodes >= 0
+        tch = _lookup(tp["channel"], np.asarray(channels, dtype=object))
+        tc = _Stream(tcodes[known], _ns(tp["touch_time"])[known], n, channel=tch[known])
+    first, last = ot.min(), ot.max()
+    return Activity(ids=ids, purchases=purchases, orders=all_orders, events=ev, touches=tc, channels=channels,
+                    first_day=pd.Timestamp(first).normalize(), last_day=pd.Timestamp(last).normalize(), dropped=dropped)
 
 
 def _c(cutoff) -> np.int64:
@@ -176,6 +208,11 @@ def _days(since: np.ndarray, c: np.int64) -> np.ndarray:
 
 
 def features_at(act: Activity, cutoff, *, active_days: int | None = None) -> pd.DataFrame:
+    """Features of every customer with a purchase before ``cutoff``: see :func:`features_with_codes`."""
+    return features_with_codes(act, cutoff, active_days=active_days)[0]
+
+
+def features_with_codes(act: Activity, cutoff, *, active_days: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Features of every customer with a purchase before ``cutoff`` (only rows before it are read).
 
     Returns a DataFrame indexed by customer_id (sorted). Columns (days are counted back from the
@@ -186,6 +223,8 @@ def features_at(act: Activity, cutoff, *, active_days: int | None = None) -> pd.
     per channel; with events: views_30d, long_views_30d, long_views_since_purchase, carts_30d,
     favorites_30d, max_dwell_30d, days_since_event, days_since_long_view; with touchpoints:
     touches_30d, days_since_touch.
+
+    Also returns the customers' integer codes (rows of ``act.ids``), for joins without text.
     """
     c = _c(cutoff)
     P = act.purchases
@@ -249,7 +288,7 @@ def features_at(act: Activity, cutoff, *, active_days: int | None = None) -> pd.
         f["days_since_touch"] = _days(T.last_before(c), c)
     out = pd.DataFrame({k2: np.asarray(v, dtype=float)[pop] for k2, v in f.items()},
                        index=pd.Index(act.ids[pop], name="customer_id"))
-    return out
+    return out, np.flatnonzero(pop)
 
 
 def labels_at(act: Activity, cutoff, customers: pd.Index, *, horizon_days: int = 30) -> pd.Series:
@@ -260,14 +299,19 @@ def labels_at(act: Activity, cutoff, customers: pd.Index, *, horizon_days: int =
     DataError
         The window is not fully observed (it ends after the last order day).
     """
+    code = pd.Index(act.ids).get_indexer(customers)
+    return pd.Series(labels_of_codes(act, cutoff, code, horizon_days=horizon_days), index=customers, name="label")
+
+
+def labels_of_codes(act: Activity, cutoff, codes: np.ndarray, *, horizon_days: int = 30) -> np.ndarray:
+    """:func:`labels_at` for customers given by their codes (int8 array)."""
     c = _c(cutoff)
     end = c + horizon_days * DAY
     if end > np.int64((act.last_day + pd.Timedelta(days=1)).value):
         raise DataError(f"the label window {pd.Timestamp(c).date()} + {horizon_days} days ends after the last "
                         f"order day {act.last_day.date()}", fix="use an earlier cutoff")
     n = act.purchases.count(c, end)
-    code = pd.Index(act.ids).get_indexer(customers)
-    return pd.Series((n[code] > 0).astype(np.int8), index=customers, name="label")
+    return (n[codes] > 0).astype(np.int8)
 
 
 def cutoffs(last_day, *, horizon_days: int, n_train: int) -> dict:

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import InsufficientDataError
 from . import clv_bridge
 from .explain import importance, reasons
-from .features import Activity, cutoffs, features_at, labels_at, prepare_activity
+from .features import Activity, cutoffs, features_with_codes, labels_of_codes, prepare_activity
 from .metrics import deciles, evaluate, lift_table, reliability
 from .models import BASELINES, TREES, calibrate, make_model
 
@@ -95,15 +95,18 @@ class PropensityResult:
 
 
 def _transactions(act: Activity, cutoff) -> pd.DataFrame:
+    """Purchases before ``cutoff``; customer_id = the integer code (codes follow id order, so the
+    CLV summary's rows, and hence its fit, are those of the text ids, without hashing text)."""
     P = act.purchases
     m = P.t < np.int64(pd.Timestamp(cutoff).value)
-    return pd.DataFrame({"customer_id": act.ids[P.codes[m]], "order_time": P.t[m].astype("datetime64[ns]"),
+    return pd.DataFrame({"customer_id": P.codes[m], "order_time": P.t[m].astype("datetime64[ns]"),
                          "amount": P.cols["value"][m]})
 
 
 def _frame(act, c, horizon, active_days):
-    X = features_at(act, c, active_days=active_days)
-    return X, labels_at(act, c, X.index, horizon_days=horizon).to_numpy()
+    """(features, labels, codes) of the population at cutoff ``c``."""
+    X, codes = features_with_codes(act, c, active_days=active_days)
+    return X, labels_of_codes(act, c, codes, horizon_days=horizon), codes
 
 
 def _subsample(X, y, max_rows, seed):
@@ -145,17 +148,17 @@ def run_task(act: Activity, *, task: str = "purchase", horizon_days: int = 30, a
             f"the history ({act.first_day.date()} .. {act.last_day.date()}) is too short for {n_train} training "
             f"windows of {horizon_days} days plus a test window", fix="lower n_train or horizon_days, or add history")
     frames = [_frame(act, c, horizon_days, active_days) for c in windows]
-    for c, (X, y) in zip(windows, frames):
+    for c, (X, y, _codes) in zip(windows, frames):
         if len(X) == 0 or y.min() == y.max():
             raise InsufficientDataError(f"the window from {c.date()} has {len(X)} customers and only one outcome",
                                         fix="use a longer history or horizon")
     pos = (lambda p: p) if task == "purchase" else (lambda p: 1.0 - p)
-    X_test, y_buy = frames[-1]
+    X_test, y_buy, test_codes = frames[-1]
     y_test = y_buy if task == "purchase" else 1 - y_buy
     rows, scores, cal, fitted, clv_params = {}, {}, {}, {}, {}
     for name in models:
         if name == "bgnbd" or name == clv_model:
-            p, info = clv_bridge.p_purchase(_transactions(act, cs["test"]), cs["test"], X_test.index,
+            p, info = clv_bridge.p_purchase(_transactions(act, cs["test"]), cs["test"], test_codes,
                                             horizon_days=horizon_days, model=clv_model, seed=seed)
             name = "bgnbd"
             clv_params = info
@@ -236,13 +239,14 @@ def _fit_propensity(orders, events, touchpoints, *, horizon_days, churn_days, ac
     except InsufficientDataError as exc:
         churn_skipped = exc.message
     score_c = buy.cutoffs["score"]
-    X = features_at(act, score_c)
-    p_buy = _predict(act, buy, X, score_c, horizon_days, clv_model, seed)
+    X, codes = features_with_codes(act, score_c)
+    p_buy = _predict(act, buy, X, codes, score_c, horizon_days, clv_model, seed)
     scores = pd.DataFrame({"propensity": p_buy, "decile": deciles(p_buy)}, index=X.index)
     active = (X["recency_days"] <= active_days).to_numpy()
     scores["churn_risk"] = np.nan
     if churn is not None:
-        scores.loc[active, "churn_risk"] = 1.0 - _predict(act, churn, X[active], score_c, churn_days, clv_model, seed)
+        scores.loc[active, "churn_risk"] = 1.0 - _predict(act, churn, X[active], codes[active], score_c, churn_days,
+                                                          clv_model, seed)
     scores["lapsed"] = ~active
     scores["reasons"] = ""
     if buy.explainer is not None:
@@ -260,10 +264,11 @@ def _fit_propensity(orders, events, touchpoints, *, horizon_days, churn_days, ac
                             churn_skipped=churn_skipped)
 
 
-def _predict(act, tr: TaskResult, X, c, horizon, clv_model, seed) -> np.ndarray:
-    """P(purchase in ``horizon``) at cutoff ``c`` from the task's chosen model, moved forward."""
+def _predict(act, tr: TaskResult, X, codes, c, horizon, clv_model, seed) -> np.ndarray:
+    """P(purchase in ``horizon``) at cutoff ``c`` from the task's chosen model, moved forward
+    (``codes``: the customers of ``X``'s rows)."""
     if tr.final is None:
-        p, info = clv_bridge.p_purchase(_transactions(act, c), c, X.index, horizon_days=horizon, model=clv_model, seed=seed)
+        p, info = clv_bridge.p_purchase(_transactions(act, c), c, codes, horizon_days=horizon, model=clv_model, seed=seed)
         tr.clv_params_final = info
         return p
     model, cols = tr.final

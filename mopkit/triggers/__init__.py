@@ -11,7 +11,8 @@ Typical use::
 """
 from . import labels  # noqa: F401  (registers every label first)
 from .campaigns import RESULT_COLUMNS, VERDICTS, campaign_outcomes, campaign_results, verdict
-from .data import TriggerData, prepare_data, read_clv
+from .data import (CUSTOMER_COLUMNS, EVENT_COLUMNS, ITEM_COLUMNS, ORDER_COLUMNS, TriggerData, prepare_data,
+                   read_clv)
 from .findings import findings
 from .guards import REASONS, apply_guards, suppression_ledger
 from .holdout import HOLDOUT, TREATMENT, assign_groups, hash_unit
@@ -26,6 +27,7 @@ from .plots import plot_replay, plot_suppression, plot_uplift
 
 __all__ = [
     "plot_replay", "plot_suppression", "plot_uplift",
+    "CUSTOMER_COLUMNS", "EVENT_COLUMNS", "ITEM_COLUMNS", "ORDER_COLUMNS",
     "RESULT_COLUMNS", "VERDICTS", "campaign_outcomes", "campaign_results", "verdict", "TriggerData", "prepare_data",
     "read_clv", "findings", "REASONS", "apply_guards", "suppression_ledger", "HOLDOUT", "TREATMENT", "assign_groups",
     "hash_unit", "offer_text", "rule_label", "reachable", "suggest_channel", "suggest_offer", "TriggerResult",

@@ -16,6 +16,7 @@ import pandas as pd
 from ..data.orders import is_purchase, net_order_value
 from ..layout import read_output
 from ..errors import DataError
+from .timing import by_customer
 
 #: Columns of a candidate list, in order (rule-specific extras follow).
 CANDIDATE_COLUMNS = ["customer_id", "trigger", "product", "trigger_time", "send_at", "reason", "suppress"]
@@ -41,6 +42,11 @@ class TriggerData:
     customers: pd.DataFrame | None = None  # customer_id (code) + contact columns
     clv: pd.DataFrame | None = None  # customer_id (code), p_alive, tier, segment (+ monetary if present)
     product_names: pd.Series | None = None  # sku -> product name (from order_items), for the reasons
+    by_customer: np.ndarray | None = None  # row order of ``orders`` by (customer, time), computed once
+
+    def orders_by_customer(self) -> np.ndarray:
+        """Row order of :attr:`orders` by (customer, time), ties in table order."""
+        return self.by_customer if self.by_customer is not None else by_customer(self.orders)
 
     def codes(self, customer_ids) -> np.ndarray:
         """Codes of the given customer ids (ids that cannot occur in the data are left out)."""
@@ -101,24 +107,65 @@ def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
                         fix=f"pass the canonical {table} table (see mopkit/data/schema.py)")
 
 
+#: Columns of each table :func:`prepare_data` reads (a notebook reads only these from the run's Parquet).
+ORDER_COLUMNS = ["order_id", "customer_id", "order_time", "amount", "status", "refund_amount", "channel"]
+EVENT_COLUMNS = ["customer_id", "event_time", "event_type", "sku", "duration_s"]
+ITEM_COLUMNS = ["order_id", "sku", "product_name"]
+CUSTOMER_COLUMNS = ["customer_id", "wechat_id", "phone", "douyin_id"]  # the contacts offers.reachable reads
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """A column as text, kept in Arrow when it already is (no Python string per row)."""
+    return s if pd.api.types.is_string_dtype(s) and s.dtype != object else s.astype(str)
+
+
+def _number_ids(order_ids: pd.Series, rows: np.ndarray, others: list[pd.Series]) -> tuple[list[np.ndarray], np.ndarray]:
+    """One code per customer id, numbered by first appearance in ``order_ids[rows]`` (the
+    purchases in time order), then in ``others`` (in turn): the codes ``pd.factorize`` of all
+    those ids concatenated would give, computed on integers (Arrow hashes the text once per table)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    raw, uniq = pd.factorize(_text(order_ids))
+    codes, first = pd.factorize(raw[rows])  # renumbered by first appearance in time order
+    ids = np.asarray(uniq, dtype=object)[first]
+    out = [codes.astype("int64")]
+    for s in others:
+        found = pc.index_in(pa.array(_text(s)), value_set=pa.array(ids, type=pa.large_string()))
+        c = found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+        new = c < 0
+        if new.any():
+            extra, extra_ids = pd.factorize(_text(s)[new])
+            c[new] = extra + len(ids)
+            ids = np.concatenate([ids, np.asarray(extra_ids, dtype=object)])
+        out.append(c)
+    return out, ids
+
+
 def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, order_items: pd.DataFrame | None = None,
                  customers: pd.DataFrame | None = None, clv: pd.DataFrame | None = None,
                  as_of=None) -> TriggerData:
     """Gather the tables the rules read (inputs are not modified).
 
-    Required columns: orders ``order_id, customer_id, order_time, amount`` (only purchases are
-    kept, :func:`mopkit.data.orders.is_purchase`, and ``amount`` becomes their net value, as in
-    the CLV step); events ``customer_id, event_time, event_type`` (+ ``sku``,
-    ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
-    ``as_of`` defaults to the latest order or event time.
+    Required columns: orders ``customer_id, order_time, amount`` (+ ``order_id`` with
+    order_items; only purchases are kept, :func:`mopkit.data.orders.is_purchase`, and ``amount``
+    becomes their net value, as in the CLV step); events ``customer_id, event_time, event_type``
+    (+ ``sku``, ``duration_s``); order_items ``order_id, sku``; clv ``customer_id, p_alive, tier``.
+    ``as_of`` defaults to the latest order or event time. The columns each table may use are
+    :data:`ORDER_COLUMNS`, :data:`EVENT_COLUMNS`, :data:`ITEM_COLUMNS` (and :data:`CLV_COLUMNS`).
 
     Raises DataError naming the table when a required column is missing.
     """
-    _need(orders, ["order_id", "customer_id", "order_time", "amount"], "orders")
-    buy = is_purchase(orders)  # the CLV step's purchases: the same recency and spend as P(alive)
-    o = orders[buy].assign(amount=net_order_value(orders[buy]))
-    keep = [c for c in ["order_id", "customer_id", "order_time", "amount", "channel"] if c in o.columns]
-    o = o[keep].sort_values("order_time", kind="stable").reset_index(drop=True)
+    _need(orders, ["customer_id", "order_time", "amount"] + (["order_id"] if order_items is not None else []), "orders")
+    buy = is_purchase(orders).to_numpy(dtype=bool)  # the CLV step's purchases: the same recency and spend as P(alive)
+    keep = [c for c in ["order_id", "customer_id", "order_time", "amount", "channel"] if c in orders.columns]
+    # text columns are taken once, in time order; the ids become integer codes before any sort
+    idx = np.flatnonzero(buy)
+    when = orders["order_time"].to_numpy()[idx]
+    perm = np.argsort(when, kind="stable")  # by time; ties keep the table's order
+    idx = idx[perm]
+    net = net_order_value(orders).to_numpy(dtype=float)[idx]
+    cols = {c: (net if c == "amount" else orders[c].take(idx).reset_index(drop=True)) for c in keep if c != "customer_id"}
     ev = None
     if events is not None:
         _need(events, ["customer_id", "event_time", "event_type"], "events")
@@ -129,18 +176,22 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
         _need(customers, ["customer_id"], "customers")
     if clv is not None:
         _need(clv, ["customer_id", "p_alive", "tier"], "rfm_clv_customers")
-        cols = [c for c in [*CLV_COLUMNS, "monetary"] if c in clv.columns]
-        clv = clv[cols].drop_duplicates("customer_id").reset_index(drop=True)
-    # one integer code per customer id, over every table: the pseudonym's own number, else a
-    # single hashing pass over all ids
-    frames = {k: f for k, f in (("orders", o), ("events", ev), ("customers", customers), ("clv", clv)) if f is not None}
-    all_ids = pd.concat([f["customer_id"].astype(str) for f in frames.values()], ignore_index=True)
-    codes, ids = _hex_codes(all_ids), None
-    if codes is None:
-        codes, ids = pd.factorize(all_ids)
-        ids = np.asarray(ids, dtype=object)
-    bounds = np.cumsum([0] + [len(f) for f in frames.values()])
-    coded = {k: f.assign(customer_id=codes[bounds[i]:bounds[i + 1]].astype("int64")) for i, (k, f) in enumerate(frames.items())}
+        ccols = [c for c in [*CLV_COLUMNS, "monetary"] if c in clv.columns]
+        clv = clv[ccols].drop_duplicates("customer_id").reset_index(drop=True)
+    # one integer code per customer id, over every table: the pseudonym's own number, else
+    # numbered by first appearance (orders in time order, then events, customers, clv)
+    others = {k: f for k, f in (("events", ev), ("customers", customers), ("clv", clv)) if f is not None}
+    texts = [_text(orders["customer_id"])] + [_text(f["customer_id"]) for f in others.values()]
+    hexed = [np.zeros(0, dtype="int64") if len(x) == 0 else _hex_codes(x) for x in texts]
+    ids = None
+    if all(h is not None for h in hexed):
+        parts = [hexed[0][idx], *hexed[1:]]
+    else:
+        parts, ids = _number_ids(texts[0], idx, texts[1:])
+    o = pd.DataFrame({c: (parts[0] if c == "customer_id" else cols[c]) for c in keep})
+    if "channel" in o:
+        o["channel"] = o["channel"].astype("category")  # five values on millions of rows
+    coded = {k: f.assign(customer_id=parts[i + 1]) for i, (k, f) in enumerate(others.items())}
     items, names = None, None
     if order_items is not None:
         _need(order_items, ["order_id", "sku"], "order_items")
@@ -152,8 +203,8 @@ def prepare_data(orders: pd.DataFrame, *, events: pd.DataFrame | None = None, or
     if as_of is None:
         times = [o["order_time"].max()] + ([ev["event_time"].max()] if ev is not None and len(ev) else [])
         as_of = max(times)
-    return TriggerData(coded["orders"], pd.Timestamp(as_of), ids, coded.get("events"), items,
-                       coded.get("customers"), coded.get("clv"), names)
+    return TriggerData(o, pd.Timestamp(as_of), ids, coded.get("events"), items,
+                       coded.get("customers"), coded.get("clv"), names, by_customer(o))
 
 
 def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:
@@ -162,7 +213,16 @@ def read_clv(outputs_dir: str | Path) -> pd.DataFrame | None:
     None means the RFM/CLV notebook did not run (or failed): win-back then uses inter-purchase
     times alone and VIP-at-risk cannot run; the notebook says so.
     """
-    df = read_output(Path(outputs_dir).parent, "rfm_clv_customers")  # CSV, or Parquet past a spreadsheet's rows
+    run_dir = Path(outputs_dir).parent
+    df = None
+    # only the columns the rules read (the file has ~30 per customer); a file without one of
+    # them (an older run) is read whole and judged below
+    for cols in ([*CLV_COLUMNS, "monetary"], CLV_COLUMNS, None):
+        try:
+            df = read_output(run_dir, "rfm_clv_customers", cols)  # CSV, or Parquet past a spreadsheet's rows
+            break
+        except (ValueError, KeyError):
+            continue
     if df is None:
         return None
     df = df.astype({"customer_id": str})

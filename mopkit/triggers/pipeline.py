@@ -129,7 +129,7 @@ def replay(firings: dict[str, pd.DataFrame], data: TriggerData, cfg: dict, *, or
                          quiet_hours=quiet_hours, priority=order)
         g = g[g["suppressed"] == ""].reset_index(drop=True)
         g["_end"] = g["send_at"] + pd.Timedelta(days=conversion_days)
-        n, v = orders_between(g, "send_at", "_end", data.orders)
+        n, v = orders_between(g, "send_at", "_end", data.orders, order=data.orders_by_customer())
         g["_conv"], g["_rev"] = n > 0, v
         mature = (g["_end"] <= data.as_of).to_numpy()
         daily = (g.assign(date=g["send_at"].dt.normalize()).groupby(["date", "trigger"]).size()

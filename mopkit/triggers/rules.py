@@ -35,7 +35,7 @@ from ..i18n import t
 from ..registry import lookup
 from . import labels as _labels  # noqa: F401  (registers the reason texts)
 from .data import CANDIDATE_COLUMNS, TriggerData
-from .timing import next_time_after, prev_time_at_or_before
+from .timing import by_customer, next_time_after, prev_time_at_or_before
 
 DAY = pd.Timedelta(days=1)
 
@@ -268,9 +268,11 @@ def replenishment(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataF
     return _frame(p["customer_id"], "replenishment", p["sku"], due, due, None, **args)
 
 
-def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int) -> tuple[pd.DataFrame, pd.Series]:
-    """Orders with the next order time, and each customer's typical gap in days."""
-    o = orders[["customer_id", "order_time"]].sort_values(["customer_id", "order_time"], kind="stable")
+def _typical_gap(orders: pd.DataFrame, clv: pd.DataFrame | None, min_gaps: int,
+                 order: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Orders with the next order time, and each customer's typical gap in days (``order``: the
+    rows' order by customer and time, if known)."""
+    o = orders[["customer_id", "order_time"]].take(by_customer(orders) if order is None else order)
     same = o["customer_id"] == o["customer_id"].shift(-1)
     o = o.assign(_next=o["order_time"].shift(-1).where(same))
     gap = ((o["_next"] - o["order_time"]) / DAY).dropna()
@@ -292,10 +294,11 @@ def winback(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     customer's second order on: after a first order it is ``second_purchase``'s turn. ``p_alive``/``tier`` from the CLV notebook
     (NaN / empty when it is unavailable).
     """
-    o, typical = _typical_gap(data.orders, data.clv, int(params["min_gaps"]))
+    o, typical = _typical_gap(data.orders, data.clv, int(params["min_gaps"]), data.orders_by_customer())
     # from a customer's second order on: after the first they were a one-order customer then
     # (second_purchase's case), whatever they did later — the replay must not know the future
-    o = o[o["customer_id"].duplicated(keep="first")]
+    cust = o["customer_id"].to_numpy()
+    o = o[np.r_[False, cust[1:] == cust[:-1]]]  # not a customer's first order (o is by customer)
     gap = o["customer_id"].map(typical)
     due = o["order_time"] + pd.to_timedelta(float(params["k"]) * gap, unit="D")
     fires = gap.notna() & (o["_next"].isna() | (o["_next"] > due)) & (due <= data.as_of)
@@ -340,10 +343,14 @@ def vip_at_risk(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFra
 
 def second_purchase(data: TriggerData, params: dict, lang: str = "zh") -> pd.DataFrame:
     """First-time buyers without a second order ``days`` days after the first: fires then."""
-    o = data.orders[["customer_id", "order_time"]].sort_values(["customer_id", "order_time"], kind="stable")
-    first = o.drop_duplicates("customer_id", keep="first").set_index("customer_id")["order_time"]
-    second = o[o.duplicated("customer_id", keep="first")].drop_duplicates("customer_id").set_index("customer_id")["order_time"]
-    second = second.reindex(first.index)
+    o = data.orders[["customer_id", "order_time"]].take(data.orders_by_customer())
+    cust = o["customer_id"].to_numpy()
+    head = np.r_[True, cust[1:] != cust[:-1]]  # a customer's first order (o is by customer)
+    nxt = np.r_[head[1:], True]  # the row before the next customer's first
+    first = o[head].set_index("customer_id")["order_time"]
+    has_second = ~nxt[head]  # the first order is not also the last
+    when2 = o["order_time"].to_numpy()[np.flatnonzero(head) + 1 * has_second]
+    second = pd.Series(when2, index=first.index).where(has_second)
     due = first + pd.Timedelta(days=float(params["days"]))
     fires = (second.isna() | (second > due)) & (due <= data.as_of)
     first, due = first[fires], due[fires]

@@ -50,6 +50,16 @@ def same_dtype(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
     return a.astype(str), b.astype(str)
 
 
+def by_customer(orders: pd.DataFrame) -> np.ndarray:
+    """Row order of ``orders`` by (customer_id, order_time), ties in table order: what a stable
+    ``sort_values(["customer_id", "order_time"])`` gives, from one integer sort when the table
+    is already in time order (as :attr:`TriggerData.orders` is)."""
+    cust = orders["customer_id"].to_numpy()
+    if orders["order_time"].is_monotonic_increasing:
+        return np.argsort(cust, kind="stable")
+    return np.lexsort((orders["order_time"].to_numpy(), cust))
+
+
 def shift_out_of_quiet_hours(times: pd.Series, quiet: tuple[int, int] | list[int] | None) -> pd.Series:
     """Move times that fall in quiet hours ``[start, end)`` (local hours, e.g. ``(22, 8)``) to ``end``:00.
 
@@ -70,7 +80,7 @@ def shift_out_of_quiet_hours(times: pd.Series, quiet: tuple[int, int] | list[int
 
 
 def orders_between(df: pd.DataFrame, start: str, end: str, orders: pd.DataFrame, *,
-                   amount: str = "amount") -> tuple[np.ndarray, np.ndarray]:
+                   amount: str = "amount", order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``df``: number and value of the customer's ``orders`` with time in ``(start, end]``.
 
     ``orders`` needs ``customer_id, order_time`` and ``amount``. Uses per-customer cumulative sums
@@ -78,9 +88,15 @@ def orders_between(df: pd.DataFrame, start: str, end: str, orders: pd.DataFrame,
     """
     if df.empty or orders.empty:
         return np.zeros(len(df), dtype="int64"), np.zeros(len(df))
-    o = orders[["customer_id", "order_time", amount]].sort_values(["customer_id", "order_time"], kind="stable")
+    perm = by_customer(orders) if order is None else order  # ``order``: :func:`by_customer`, if known
+    o = orders[["customer_id", "order_time", amount]].take(perm)
     o = o.assign(_n=o.groupby("customer_id").cumcount() + 1, _v=o.groupby("customer_id")[amount].cumsum())
-    o = o.sort_values("order_time", kind="stable")
+    if orders["order_time"].is_monotonic_increasing:  # back to the table's (time) order: no second sort
+        back = np.empty_like(perm)
+        back[perm] = np.arange(len(perm))
+        o = o.take(back)
+    else:
+        o = o.sort_values("order_time", kind="stable")
     key, o["customer_id"] = same_dtype(df["customer_id"], o["customer_id"])
     res = []
     for col in (start, end):
