@@ -128,6 +128,7 @@ def run(config: Path, runs: Path, only: list[str] | None) -> dict:
         raise SystemExit("the run did not start:\n" + "\n".join(m for _, m in marks[-20:]))
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     return {"code": proc.returncode, "total": total, "start+load": first_nb, "report": total - report,
+            "notebooks_wall": report - first_nb,
             "notebooks": {n["name"]: (n["status"], n["seconds"]) for n in manifest["notebooks"]},
             "peak_gb": mem.peak / 1e9, "peak_parent_gb": mem.peak_parent / 1e9,
             "parent_with_kernels_gb": mem.parent_with_kernels / 1e9, "log": [m for _, m in marks]}
@@ -151,6 +152,7 @@ def main() -> None:
         print(f"  {'start + load + validate':<26}{r['start+load']:>8.1f} s")
         for name, (status, sec) in r["notebooks"].items():
             print(f"  {name:<26}{sec:>8.1f} s  {status}")
+        print(f"  {'notebooks, wall clock':<26}{r['notebooks_wall']:>8.1f} s  (side by side: `mopkit run -j`, default one per core)")
         print(f"  {'report':<26}{r['report']:>8.1f} s")
         print(f"  {'total':<26}{r['total']:>8.1f} s   peak memory: process tree {r['peak_gb']:.2f} GB, "
               f"parent alone {r['peak_parent_gb']:.2f} GB, parent while kernels run {r['parent_with_kernels_gb']:.2f} GB")

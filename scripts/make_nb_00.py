@@ -16,7 +16,7 @@ from mopkit import overview
 from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
-orders = ctx.table("orders")
+orders = ctx.table("orders", columns=["customer_id", "order_time", "amount", "status", "channel"])
 health = ctx.health()
 display(Markdown(f"## {ctx.t('health.title')}\\n\\n{ctx.t('health.intro')}"))
 '''),

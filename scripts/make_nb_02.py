@@ -23,7 +23,7 @@ from mopkit.context import open_run
 from mopkit import forecast
 
 ctx = open_run(run_dir, lang=lang)
-orders = ctx.table("orders")
+orders = ctx.table("orders", columns=["order_id", "order_time", "amount", "status", "refund_amount"])
 items = ctx.table("order_items") if ctx.has("order_items") else None
 display(Markdown(f"## {ctx.t('forecast.title')}\\n\\n{ctx.t('forecast.intro')}"))
 '''),
