@@ -31,7 +31,7 @@ from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
 display(Markdown(f"## {ctx.t('mmm.nb.title')}\\n\\n{ctx.t('mmm.nb.intro')}"))
-frame = mmm.mmm_frame(ctx.table("orders"), ctx.table("ad_spend"), target=target, start=ctx.config.start, end=ctx.config.end)
+frame = mmm.mmm_frame(ctx.table("orders", columns=["order_id", "customer_id", "order_time", "amount", "status", "refund_amount"]), ctx.table("ad_spend"), target=target, start=ctx.config.start, end=ctx.config.end)
 attribution_csv = ctx.output_path("attribution.csv")
 performance = pd.read_csv(attribution_csv) if attribution_csv.exists() else None
 result = mmm.budget_analysis(frame, performance=performance, attribution_model=attribution_model, roas_target=roas_target,

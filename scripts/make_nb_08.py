@@ -33,7 +33,7 @@ params = B.params_from_config(dict(
     extra_ad_spend_per_month=extra_ad_spend_per_month, staff_hours_per_month=staff_hours_per_month,
     staff_hourly_rate=staff_hourly_rate, gross_margin=gross_margin, discount_rate=discount_rate,
     horizon_months=horizon_months, ramp_up_months=ramp_up_months, scenario_spread=scenario_spread))
-period = B.window_days(ctx.config.start, ctx.config.end, ctx.table("orders"))
+period = B.window_days(ctx.config.start, ctx.config.end, ctx.table("orders", columns=["order_time"]))
 gathered = B.gather_benefits(ctx.outputs_dir, default_period_days=period, winback_response_rate=winback_response_rate)
 case = B.build_case(gathered, params, currency=ctx.currency, step=tornado_step)
 display(Markdown(f"## {ctx.t('business.nb.title')}\\n\\n"
