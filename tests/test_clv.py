@@ -137,6 +137,13 @@ def test_calibration_holdout_tiny_hand_case():
                                      "frequency_holdout": 1.0, "monetary_value_holdout": 7.0, "duration_holdout": 5.0}
     assert ch.loc["b", "T_cal"] == 7.0 and ch.loc["b", "frequency_holdout"] == 0.0
     assert "c" not in ch.index  # first seen in the holdout
+    # a shorter holdout recounted alone equals a whole new split with that end
+    from mopkit.clv.summary import holdout_frequency
+
+    for end in ("2024-01-11", "2024-01-12", "2024-01-15"):
+        full = calibration_holdout_split(tx, "2024-01-10", end)
+        np.testing.assert_array_equal(holdout_frequency(tx, "2024-01-10", end, ch.index), full["frequency_holdout"])
+    assert holdout_frequency(tx, "2024-01-10", "2024-01-11", ch.index).tolist() == [0.0, 0.0]  # a buys on 1/12
 
 
 def test_prepare_counts_every_drop():

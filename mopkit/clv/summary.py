@@ -241,6 +241,21 @@ def calibration_holdout_split(
     return out
 
 
+def holdout_frequency(transactions: pd.DataFrame, calibration_end, holdout_end, index: pd.Index, *,
+                      customer_col: str = "customer_id", time_col: str = "order_time", freq: str = "D") -> np.ndarray:
+    """Distinct periods with a purchase after ``calibration_end``'s day and on or before
+    ``holdout_end``'s day, per customer of ``index`` (0 if none): the ``frequency_holdout`` of
+    :func:`calibration_holdout_split` for another holdout end, without summarising the
+    calibration period again."""
+    times = pd.to_datetime(transactions[time_col])
+    day = times.dt.normalize()
+    rows = ((day > pd.Timestamp(calibration_end).normalize()) & (day <= pd.Timestamp(holdout_end).normalize())).to_numpy()
+    if not rows.any():
+        return np.zeros(len(index))
+    per = _periods(times[rows].to_numpy(dtype="datetime64[ns]"), freq)
+    return _holdout_periods(transactions[customer_col][rows], per, None, index)[0]
+
+
 def _holdout_periods(ids, per: np.ndarray, amount: np.ndarray | None, index: pd.Index):
     """Per customer of ``index``: distinct periods with a purchase among the rows, and the mean
     summed amount of those periods (0 if none). Grouped on integer codes, not on the text ids."""

@@ -16,7 +16,8 @@ from ..i18n import t
 from . import likelihoods as L
 from . import models as M
 from . import rfm as R
-from .summary import _end_day, calibration_holdout_split, clv_summary, days_per_unit, prepare_transactions, time_unit_args
+from .summary import (_end_day, calibration_holdout_split, clv_summary, days_per_unit, holdout_frequency,
+                      prepare_transactions, time_unit_args)
 
 #: Churn index = P(no purchase in the next ``churn_days``). At or above "high" -> high risk, at or
 #: above "medium" -> medium, else low. Each band's realised no-purchase share on the holdout is
@@ -287,8 +288,11 @@ def calibrate_churn(res: CustomerValue, tx: pd.DataFrame, bands: dict, churn_day
         return None
     days = int(min(churn_days, res.settings["holdout_days"]))
     cal_end = res.observation_end - pd.Timedelta(days=res.settings["holdout_days"])
-    same = days == res.settings["holdout_days"] and res.cal_holdout is not None
-    ch = res.cal_holdout if same else calibration_holdout_split(tx, cal_end, cal_end + pd.Timedelta(days=days), **kw)
+    ch = res.cal_holdout
+    if days != res.settings["holdout_days"]:  # same calibration period, shorter holdout: recount only the holdout
+        ch = ch.assign(frequency_holdout=holdout_frequency(tx, cal_end, cal_end + pd.Timedelta(days=days), ch.index,
+                                                            customer_col=kw["customer_col"], time_col=kw["time_col"],
+                                                            freq=kw["freq"]))
     m = res.comparison.models[res.comparison.best]
     p0 = m.p_no_purchase(days / days_per_unit(res.settings["time_unit"]),
                          *(ch[c].to_numpy(float) for c in ("frequency_cal", "recency_cal", "T_cal")))
