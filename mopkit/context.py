@@ -23,7 +23,7 @@ from .config import ClientConfig, load_config
 from .errors import InsufficientDataError
 from .i18n import register
 from .i18n import t as _t
-from .layout import (DATA_DIR, FALLBACKS_DIR, FINDINGS_DIR, OUTPUTS_DIR, PERSON_MAX_ROWS, SHEET_MAX_ROWS,  # noqa: F401
+from .layout import (DATA_DIR, FALLBACKS_DIR, FINDINGS_DIR, OUTPUTS_DIR, PERSON_MAX_ROWS, SHEET_MAX_ROWS, XLSX_MAX_ROWS,  # noqa: F401
                      read_findings, read_output, write_json)  # read_findings, read_output re-exported
 from .plotting import apply_theme
 
@@ -131,9 +131,9 @@ class RunContext:
         df.to_parquet(path, index=False)
         return path
 
-    def write_list(self, df: pd.DataFrame, name: str, *, xlsx_max_rows: int = PERSON_MAX_ROWS):
+    def write_list(self, df: pd.DataFrame, name: str, *, xlsx_max_rows: int = XLSX_MAX_ROWS):
         """An audience list: ``outputs/<name>.csv`` (what ad and CRM platforms import) and, while a
-        person can work through it (:data:`PERSON_MAX_ROWS`), ``outputs/<name>.xlsx``. Returns
+        person works through it in a spreadsheet (:data:`XLSX_MAX_ROWS`), ``outputs/<name>.xlsx``. Returns
         None, or the :class:`mopkit.fallbacks.Fallback` to show when the XLSX was left out."""
         from .fallbacks import Fallback
 

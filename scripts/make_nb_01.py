@@ -36,6 +36,7 @@ res = clv.customer_value(
     min_repeat_customers=min_repeat_customers, lang=ctx.lang,
 )
 customers = res.customers
+del orders  # res.transactions holds the purchases analysed; a big client's orders are GBs
 if not res.clv_ok:
     display(Markdown("> " + ctx.t("clv.skipped", reason=res.skipped_reason)))
 for fb in clv.fallbacks(res, ctx.lang):  # what was tried, why it failed, what was used instead
@@ -57,7 +58,7 @@ if res.clv_ok:
     display(Markdown(f"### {ctx.t('clv.h.model')}"))
     if res.comparison is not None:
         display(clv.model_table(res, ctx.lang))
-        clv.plot_tracking(clv.tracking_table(res, clv.prepare_transactions(orders, res.observation_end).transactions), res, ctx.lang)
+        clv.plot_tracking(clv.tracking_table(res, res.transactions), res, ctx.lang)
 '''),
     ("code", '''
 if res.clv_ok and res.comparison is not None:

@@ -50,10 +50,12 @@ def test_smaller_table_after_a_big_one_leaves_no_stale_parquet(ctx):
 
 
 def test_person_sized_limit_keeps_a_typical_merchant_in_csv():
-    from mopkit.layout import PERSON_MAX_ROWS
+    from mopkit.layout import PERSON_MAX_ROWS, XLSX_MAX_ROWS
 
-    # the bundled sample merchant (20,000 customers) and a typical SMB stay in CSV; 1M customers do not
+    # the bundled sample merchant (20,000 customers) and a typical SMB stay in CSV; 1M customers do
+    # not; the sample's audience lists (at most its 20,000 customers) keep their workbooks
     assert 20_000 < PERSON_MAX_ROWS < 1_000_000 and PERSON_MAX_ROWS <= SHEET_MAX_ROWS
+    assert 20_000 <= XLSX_MAX_ROWS <= PERSON_MAX_ROWS
 
 
 def test_audience_list_gets_its_xlsx_only_while_a_person_can_use_it(ctx):

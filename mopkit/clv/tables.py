@@ -43,7 +43,7 @@ def tracking_table(res, transactions: pd.DataFrame, *, customer_col="customer_id
     cohort = first[c] <= cal_end.to_datetime64().astype("datetime64[D]").astype(np.int64)
     c, d = c[cohort], d[cohort]
     rep = d[d > first[c]]
-    births_day = first[np.unique(c)]
+    births_day = first[first <= cal_end.to_datetime64().astype("datetime64[D]").astype(np.int64)]  # one per cohort customer
     t0 = int(births_day.min())
     grid = pd.date_range(pd.Timestamp(np.datetime64(t0, "D")), res.observation_end, freq=f"{step_days}D")
     grid_day = grid.to_numpy().astype("datetime64[D]").astype(np.int64)

@@ -44,6 +44,7 @@ class CustomerValue:
     independence: dict | None = None
     churn_calibration: pd.DataFrame | None = None  # band, customers, predicted and realised no-purchase share
     notes: list = field(default_factory=list)  # every fallback: {"kind", "why", ...}; in words by clv.fallbacks()
+    transactions: pd.DataFrame | None = field(default=None, repr=False)  # the purchases analysed (prepare_transactions)
 
     def model_json(self) -> dict:
         """The content of ``outputs/clv_model.json``."""
@@ -163,7 +164,7 @@ def customer_value(
 
     cust = score_rfm(tx, end, lang=lang, method=rfm_method, **cols)
     summary = clv_summary(tx, end, **kw)
-    res = CustomerValue(cust, prep.dropped, end, settings, summary)
+    res = CustomerValue(cust, prep.dropped, end, settings, summary, transactions=tx)
     try:
         M.check_enough_data(summary, min_repeat_customers)
     except InsufficientDataError as exc:
