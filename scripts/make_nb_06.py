@@ -31,10 +31,13 @@ display(Markdown(f"## {ctx.t('propensity.nb.title')}\\n\\n"
     ("code", '''
 res, skipped = None, None
 try:
-    activity = PR.prepare_activity(  # indexed once; the tables themselves are released right after
-        ctx.table("orders", columns=PR.ORDER_COLUMNS),  # only the columns the features read
-        ctx.table("events", columns=PR.EVENT_COLUMNS) if ctx.has("events") else None,
-        ctx.table("touchpoints", columns=PR.TOUCH_COLUMNS) if ctx.has("touchpoints") else None)
+    # each table is read (only the columns the features use), indexed and released in turn:
+    # at 10M orders the tables are GBs, their index a fraction of that
+    activity = PR.prepare_activity(ctx.table("orders", columns=PR.ORDER_COLUMNS))
+    if ctx.has("events"):
+        activity = PR.add_events(activity, ctx.table("events", columns=PR.EVENT_COLUMNS))
+    if ctx.has("touchpoints"):
+        activity = PR.add_touchpoints(activity, ctx.table("touchpoints", columns=PR.TOUCH_COLUMNS))
     res = PR.fit_propensity(
         None, activity=activity, horizon_days=horizon_days, churn_days=churn_days, active_days=active_days,
         n_train=n_train, models=models, min_gain=min_gain, clv_model=clv_model, seed=seed, lang=ctx.lang,

@@ -367,3 +367,21 @@ def test_reasons_equal_the_per_row_wording():
                          if eff[i, j] >= 0.005) for i in range(n)]
         assert got.tolist() == want
         assert (got == "").mean() < 0.5 and got.str.contains(sep, regex=False).any()
+
+
+def test_tables_added_one_at_a_time_give_the_same_features():
+    """The notebook's memory-saving route (orders, then events, then touches, each table released
+    in turn) gives the features of all tables at once, and never changes the activity it extends."""
+    from mopkit.propensity import add_events, add_touchpoints
+
+    s = generate_sample_merchant(seed=4, n_customers=400)
+    t = s.tables
+    whole = prepare_activity(t["orders"], t["events"], t["touchpoints"])
+    base = prepare_activity(t["orders"])
+    step = add_touchpoints(add_events(base, t["events"]), t["touchpoints"])
+    assert base.events is None and base.touches is None
+    c = whole.last_day - pd.Timedelta(days=20)
+    pd.testing.assert_frame_equal(features_at(step, c), features_at(whole, c))
+    assert {"views_30d", "touches_30d"} <= set(features_at(step, c).columns)
+    with pytest.raises(DataError, match="touch_time"):
+        add_touchpoints(base, t["touchpoints"].drop(columns=["touch_time"]))

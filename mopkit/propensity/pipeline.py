@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import InsufficientDataError
 from . import clv_bridge
 from .explain import importance, reasons
-from .features import Activity, cutoffs, features_with_codes, labels_of_codes, prepare_activity
+from .features import Activity, _release_arrow_memory, cutoffs, features_with_codes, labels_of_codes, prepare_activity
 from .metrics import deciles, evaluate, lift_table, reliability
 from .models import BASELINES, TREES, calibrate, make_model
 
@@ -249,6 +249,7 @@ def _fit_propensity(orders, events, touchpoints, *, horizon_days, churn_days, ac
                     clv_model, seed, lang, reasons_top, reasons_deciles, reasons_candidates, max_train_rows, n_threads,
                     activity) -> PropensityResult:
     act = activity if activity is not None else prepare_activity(orders, events, touchpoints)
+    _release_arrow_memory()  # what reading the tables left in Arrow's pool
     kw = dict(n_train=n_train, models=models, min_gain=min_gain, clv_model=clv_model, seed=seed,
               max_train_rows=max_train_rows, n_threads=n_threads)
     buy = run_task(act, task="purchase", horizon_days=horizon_days, **kw)
