@@ -14,7 +14,8 @@ models: list = ["lightgbm", "logistic_rfm", "bgnbd"]  # candidates: lightgbm, hg
 min_gain: float = 0.05  # trees are used only if their PR-AUC beats both baselines by this share (0.05: 5 %)
 clv_model: str = "bgnbd"  # the CLV baseline: "bgnbd" or "mbgnbd"
 audience_deciles: list = [1]  # deciles in the coupon / trigger audience (1: the top 10 %)
-seed: int = 0  # random seed (training, calibration folds, importance)'''
+seed: int = 0  # random seed (training, calibration folds, importance)
+max_train_rows: int = 500000  # trained models learn from a seeded sample of at most this many rows (all customers are scored)'''
 
 CELLS = [
     ("code", '''
@@ -30,12 +31,18 @@ display(Markdown(f"## {ctx.t('propensity.nb.title')}\\n\\n"
     ("code", '''
 res, skipped = None, None
 try:
+    # each table is read (only the columns the features use), indexed and released in turn:
+    # at 10M orders the tables are GBs, their index a fraction of that
+    activity = PR.prepare_activity(ctx.table("orders", columns=PR.ORDER_COLUMNS))
+    if ctx.has("events"):
+        activity = PR.add_events(activity, ctx.table("events", columns=PR.EVENT_COLUMNS))
+    if ctx.has("touchpoints"):
+        activity = PR.add_touchpoints(activity, ctx.table("touchpoints", columns=PR.TOUCH_COLUMNS))
     res = PR.fit_propensity(
-        ctx.table("orders", columns=PR.ORDER_COLUMNS),  # only the columns the features read
-        ctx.table("events", columns=PR.EVENT_COLUMNS) if ctx.has("events") else None,
-        ctx.table("touchpoints", columns=PR.TOUCH_COLUMNS) if ctx.has("touchpoints") else None,
-        horizon_days=horizon_days, churn_days=churn_days, active_days=active_days, n_train=n_train,
-        models=models, min_gain=min_gain, clv_model=clv_model, seed=seed, lang=ctx.lang)
+        None, activity=activity, horizon_days=horizon_days, churn_days=churn_days, active_days=active_days,
+        n_train=n_train, models=models, min_gain=min_gain, clv_model=clv_model, seed=seed, lang=ctx.lang,
+        max_train_rows=max_train_rows)
+    del activity
 except InsufficientDataError as exc:
     skipped = exc.message
     display(Markdown("> " + ctx.t("propensity.nb.skipped", reason=skipped)))
@@ -89,11 +96,15 @@ if res is not None:
 if res is not None:
     scores = PR.scores_table(res)
     top = PR.audience(res, ctx.lang, deciles=audience_deciles)
-    ctx.write_csv(scores, "propensity_scores.csv")
+    scores_file = ctx.write_table(scores, "propensity_scores")  # .csv, or .parquet beyond what a person opens
+    del scores
     ctx.write_json(res.model_json(), "propensity_model.json")
-    ctx.write_csv(top, "audiences/propensity_top_decile.csv")
-    ctx.write_xlsx(top, "audiences/propensity_top_decile.xlsx")
-    display(Markdown(f"### {ctx.t('propensity.nb.h.scores')}\\n\\n{ctx.t('propensity.nb.scores_note', n=len(top))}"))
+    skipped_xlsx = ctx.write_list(top, "audiences/propensity_top_decile")  # CSV; XLSX too while a person can use it
+    display(Markdown(f"### {ctx.t('propensity.nb.h.scores')}\\n\\n" + ctx.t(
+        "propensity.nb.scores_note", n=len(top), scores=f"outputs/{scores_file.name}",
+        audience="outputs/audiences/propensity_top_decile." + ("csv" if skipped_xlsx else "xlsx"))))
+    if skipped_xlsx:
+        display(ctx.note_fallback(skipped_xlsx, section="propensity"))
     display(PR.decile_summary(res, ctx.lang))
 '''),
     ("code", '''

@@ -183,8 +183,13 @@ def _subsample(tables, share, seed=0):
 
 
 @pytest.fixture(scope="module")
-def fitted(sample):
-    t = _subsample(sample.tables, 0.5)  # half of the buyers keeps the test under a minute
+def half(sample):
+    return _subsample(sample.tables, 0.5)  # half of the buyers keeps the test under a minute
+
+
+@pytest.fixture(scope="module")
+def fitted(half):
+    t = half
     return fit_propensity(t["orders"], t["events"], t["touchpoints"], horizon_days=30, churn_days=90, seed=0, lang="en",
                           models=("lightgbm", "hgb", "logistic_rfm", "bgnbd"))
 
@@ -223,6 +228,12 @@ def test_deterministic_and_too_short_history():
     b = fit_propensity(t["orders"], t["events"], t["touchpoints"], **kw)
     pd.testing.assert_frame_equal(a.scores, b.scores)
     pd.testing.assert_frame_equal(a.purchase.metrics, b.purchase.metrics)
+    # below the training cap (the default, 500k rows) nothing changes: same as no cap, and the
+    # model file does not mention a sample
+    c = fit_propensity(t["orders"], t["events"], t["touchpoints"], max_train_rows=None, **kw)
+    pd.testing.assert_frame_equal(a.scores, c.scores)
+    assert a.model_json() == c.model_json()
+    assert a.settings["max_train_rows"] is None and "training_sample" not in a.model_json()["purchase"]
     short = t["orders"][t["orders"]["order_time"] < "2024-03-01"]
     with pytest.raises(InsufficientDataError, match="too short"):
         fit_propensity(short, n_train=3)
@@ -230,9 +241,13 @@ def test_deterministic_and_too_short_history():
 
 def test_run_writes_scores_model_and_audience(small_run):
     """`mopkit run` (the shared small run of conftest) writes the propensity outputs."""
+    from mopkit.layout import read_output
+
     assert small_run.ok, small_run.summary()
     out = Path(small_run.run_dir) / "outputs"
-    scores = pd.read_csv(out / "propensity_scores.csv", encoding="utf-8-sig")
+    assert (out / "propensity_scores.csv").exists()  # a person-sized table stays a CSV
+    assert (out / "audiences" / "propensity_top_decile.xlsx").exists()
+    scores = read_output(small_run.run_dir, "propensity_scores")
     assert list(scores.columns) == ["customer_id", "propensity", "decile", "churn_risk", "lapsed", "reasons"]
     assert scores["customer_id"].str.startswith("c_").all()  # pseudonyms, never raw ids
     model = json.loads((out / "propensity_model.json").read_text(encoding="utf-8"))
@@ -289,3 +304,84 @@ def test_touches_of_customers_without_orders_change_nothing():
         pd.testing.assert_frame_equal(xa, xb)
         pd.testing.assert_series_equal(labels_at(a, c, xa.index), labels_at(b, c, xb.index))
     assert a.channels == ["douyin", "tmall", "wechat"] and list(a.ids) == ["A", "B", "C"]
+
+
+def test_training_sample_is_drawn_per_window_as_over_the_stack():
+    """Rows sampled per window before stacking = the same seeded positions taken from the full stack."""
+    from mopkit.propensity.pipeline import _training_rows
+
+    rng = np.random.default_rng(5)
+    frames = [(pd.DataFrame({"a": rng.random(n), "b": rng.random(n)}, index=[f"w{k}_{i}" for i in range(n)]),
+               rng.integers(0, 2, n).astype(np.int8)) for k, n in enumerate((700, 0, 450))]
+    X, y, sample = _training_rows(frames, 300, seed=3)
+    full_X, full_y = pd.concat([f[0] for f in frames]), np.concatenate([f[1] for f in frames])
+    idx = np.sort(np.random.default_rng(3).choice(len(full_X), 300, replace=False))
+    pd.testing.assert_frame_equal(X, full_X.iloc[idx])
+    np.testing.assert_array_equal(y, full_y[idx])
+    assert sample == {"rows": 300, "of": 1150}
+    X2, y2, none = _training_rows(frames, 1150, seed=3)  # at the cap: every row, no sample
+    assert none is None and len(X2) == 1150
+
+
+def test_capped_training_still_beats_the_baselines(half):
+    """Trained on a third of its rows, LightGBM still finds the planted browse signal and beats
+    both baselines by the margin; the model file records the sample (only because it was cut)."""
+    t = half
+    res = fit_propensity(t["orders"], t["events"], t["touchpoints"], horizon_days=30, churn_days=90, seed=0, lang="en",
+                         models=("lightgbm", "logistic_rfm", "bgnbd"), max_train_rows=1_500)
+    buy, m = res.purchase, res.purchase.metrics
+    assert buy.train_sample["rows"] == 1_500 and buy.train_sample["of"] > 3 * 1_500  # the cap was hit
+    assert buy.chosen == "lightgbm" and buy.trees_win
+    assert m.loc["lightgbm", "pr_auc"] > 1.05 * max(m.loc["logistic_rfm", "pr_auc"], m.loc["bgnbd", "pr_auc"])
+    assert m.loc["lightgbm", "top_decile_lift"] > 3
+    j = res.model_json()
+    assert j["settings"]["max_train_rows"] == 1_500 and j["purchase"]["training_sample"] == buy.train_sample
+    assert len(res.scores) == len(res.scores.dropna(subset=["propensity"]))  # every customer is still scored
+
+
+def test_reasons_equal_the_per_row_wording():
+    """The vectorised wording equals a per-row loop over each customer's ranked effects."""
+    from mopkit.i18n import t as tr
+    from mopkit.propensity import reasons
+    from mopkit.propensity.labels import reason_text
+
+    rng = np.random.default_rng(2)
+    n = 3_000
+    X = pd.DataFrame({"recency_days": rng.integers(0, 400, n).astype(float), "frequency": rng.integers(1, 9, n).astype(float),
+                      "long_views_30d": rng.integers(0, 4, n).astype(float), "last_channel_tmall": rng.integers(0, 2, n).astype(float),
+                      "monetary": np.round(rng.gamma(3, 50, n), 2)})
+    X.loc[rng.random(n) < 0.2, "long_views_30d"] = np.nan  # missing: never a reason
+    w = rng.normal(size=X.shape[1])
+    scale = np.array([100, 5, 2, 1, 100])
+
+    def predict(Z):
+        return 1 / (1 + np.exp(-(np.nan_to_num(Z.to_numpy(float)) / scale) @ w))
+
+    cands = list(X.columns)
+    for lang in ("zh", "en"):
+        got = reasons(predict, X, cands, lang=lang, top=3)
+        eff = np.column_stack([np.where(X[c].isna(), -np.inf, predict(X) - predict(X.assign(**{c: X[c].median()})))
+                               for c in cands])
+        vals, sep = X.to_numpy(float), tr("propensity.reason.sep", lang)
+        want = [sep.join(reason_text(cands[j], vals[i, j], lang) for j in np.argsort(-eff[i], kind="stable")[:3]
+                         if eff[i, j] >= 0.005) for i in range(n)]
+        assert got.tolist() == want
+        assert (got == "").mean() < 0.5 and got.str.contains(sep, regex=False).any()
+
+
+def test_tables_added_one_at_a_time_give_the_same_features():
+    """The notebook's memory-saving route (orders, then events, then touches, each table released
+    in turn) gives the features of all tables at once, and never changes the activity it extends."""
+    from mopkit.propensity import add_events, add_touchpoints
+
+    s = generate_sample_merchant(seed=4, n_customers=400)
+    t = s.tables
+    whole = prepare_activity(t["orders"], t["events"], t["touchpoints"])
+    base = prepare_activity(t["orders"])
+    step = add_touchpoints(add_events(base, t["events"]), t["touchpoints"])
+    assert base.events is None and base.touches is None
+    c = whole.last_day - pd.Timedelta(days=20)
+    pd.testing.assert_frame_equal(features_at(step, c), features_at(whole, c))
+    assert {"views_30d", "touches_30d"} <= set(features_at(step, c).columns)
+    with pytest.raises(DataError, match="touch_time"):
+        add_touchpoints(base, t["touchpoints"].drop(columns=["touch_time"]))

@@ -10,8 +10,8 @@ Typical use::
 """
 from . import labels as _labels  # noqa: F401 - registers the labels
 from .explain import importance, reasons
-from .features import (EVENT_COLUMNS, ORDER_COLUMNS, TOUCH_COLUMNS, Activity, cutoffs, features_at, labels_at,
-                       prepare_activity)
+from .features import (EVENT_COLUMNS, ORDER_COLUMNS, TOUCH_COLUMNS, Activity, add_events, add_touchpoints, cutoffs,
+                       features_at, labels_at, prepare_activity)
 from .findings import findings
 from .metrics import deciles, evaluate, lift_table, reliability
 from .models import MODELS, calibrate, make_model
@@ -24,7 +24,7 @@ from .tables import decile_summary, importance_table, lift_display
 __all__ = [
     "plot_calibration", "plot_importance", "plot_lift", "plot_pr", "plot_roc", "decile_summary", "importance_table",
     "lift_display",
-    "EVENT_COLUMNS", "ORDER_COLUMNS", "TOUCH_COLUMNS", "importance", "reasons", "Activity", "cutoffs", "features_at", "labels_at", "prepare_activity", "findings",
+    "EVENT_COLUMNS", "ORDER_COLUMNS", "TOUCH_COLUMNS", "importance", "reasons", "Activity", "add_events", "add_touchpoints", "cutoffs", "features_at", "labels_at", "prepare_activity", "findings",
     "deciles", "evaluate", "lift_table", "reliability", "MODELS", "calibrate", "make_model", "DEFAULT_MODELS",
     "PropensityResult", "TaskResult", "fit_propensity", "run_task", "audience", "metrics_table", "scores_table",
 ]

@@ -55,8 +55,18 @@ def reasons(predict, X: pd.DataFrame, candidates, *, lang: str = "zh", top: int 
         effects[:, j] = np.where(np.isnan(col), -np.inf, eff)
     order = np.argsort(-effects, axis=1, kind="stable")[:, :top]
     vals = X[cands].to_numpy(float) if cands else np.zeros((len(X), 0))
-    out = []
-    for i in range(len(X)):
-        parts = [reason_text(cands[j], vals[i, j], lang) for j in order[i] if effects[i, j] >= min_effect]
-        out.append(sep.join(parts))
+    rows = np.arange(len(X))
+    out = np.full(len(X), "", dtype=object)
+    for k in range(order.shape[1]):  # the k-th reason of every row, worded once per distinct (feature, value)
+        j = order[:, k]
+        ok = effects[rows, j] >= min_effect
+        text = np.full(len(X), "", dtype=object)
+        for jj in np.unique(j[ok]):
+            sel = np.flatnonzero(ok & (j == jj))
+            v = vals[sel, jj]
+            # distinct values by their bits (so -0.0 and 0.0 keep their own wording)
+            uniq, first, inv = np.unique(v.view(np.int64), return_index=True, return_inverse=True)
+            words = np.array([reason_text(cands[jj], x, lang) for x in v[first]], dtype=object)
+            text[sel] = words[inv.reshape(-1)]
+        out = np.where(text == "", out, np.where(out == "", text, out + sep + text))
     return pd.Series(out, index=X.index, name="reasons")

@@ -17,7 +17,7 @@ per-customer figure at a cutoff is a ``np.bincount`` over a time mask, and "the 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ class Activity:
 
 
 def _ns(s: pd.Series) -> np.ndarray:
-    return pd.to_datetime(s).to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    return pd.to_datetime(s).to_numpy(dtype="datetime64[ns]").view(np.int64)  # a view: no copy of 10M times
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -113,11 +113,33 @@ def _lookup(values: pd.Series, keys: np.ndarray) -> np.ndarray:
 ORDER_COLUMNS = ["customer_id", "order_time", "amount", "status", "refund_amount", "discount", "channel"]
 EVENT_COLUMNS = ["customer_id", "event_time", "event_type", "duration_s"]
 TOUCH_COLUMNS = ["customer_id", "touch_time", "channel"]
+ORDER_REQUIRED = ("customer_id", "order_time", "amount")
+EVENT_REQUIRED = ("customer_id", "event_time", "event_type")
+TOUCH_REQUIRED = ("customer_id", "touch_time", "channel")
+
+
+def _release_arrow_memory() -> None:
+    """Hand the Arrow memory pool's freed blocks back to the system (tables read and dropped
+    leave GBs cached in it at 10M rows; the kernel's resident size is what counts)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    pa.default_memory_pool().release_unused()
+
+
+def _check_columns(name: str, df: pd.DataFrame, cols) -> None:
+    miss = [c for c in cols if c not in df.columns]
+    if miss:
+        raise DataError(f"the {name} table lacks {miss}, needed for the propensity features", column=miss[0],
+                        fix=f"map the column in the client config (data.{name}.columns)")
 
 
 def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
                      touchpoints: pd.DataFrame | None = None, *, long_view_s: float = LONG_VIEW_S) -> Activity:
     """Index the canonical tables for feature building at any cutoff.
+
+    Equal to :func:`add_touchpoints` (:func:`add_events` (``prepare_activity(orders)``, events),
+    touchpoints); a caller short of memory indexes the orders, drops them, then reads and adds
+    the other tables one at a time.
 
     Required columns: ``orders``: customer_id, order_time, amount (optional status,
     refund_amount, discount, channel); ``events``: customer_id, event_time, event_type (optional
@@ -132,15 +154,11 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
     DataError
         A required column is missing, or no order counts as a purchase.
     """
-    need = {"orders": (orders, ("customer_id", "order_time", "amount")),
-            "events": (events, ("customer_id", "event_time", "event_type")),
-            "touchpoints": (touchpoints, ("customer_id", "touch_time", "channel"))}
-    for name, (df, cols) in need.items():
+    for name, df, cols in (("orders", orders, ORDER_REQUIRED), ("events", events, EVENT_REQUIRED),
+                           ("touchpoints", touchpoints, TOUCH_REQUIRED)):
         if df is not None:
-            miss = [c for c in cols if c not in df.columns]
-            if miss:
-                raise DataError(f"the {name} table lacks {miss}, needed for the propensity features", column=miss[0],
-                                fix=f"map the column in the client config (data.{name}.columns)")
+            _check_columns(name, df, cols)
+    _release_arrow_memory()
     has_id = orders["customer_id"].notna()
     o = orders if has_id.all() else orders[has_id]
     if "status" in o:
@@ -174,27 +192,51 @@ def prepare_activity(orders: pd.DataFrame, events: pd.DataFrame | None = None,
     all_orders = _Stream(oc, ot, n, order, refunded=refunded_status | (refund > 0), cancelled=cancelled)
     buy_order = order[is_buy[order]]
     purchases = _Stream(oc, ot, n, buy_order, value=net, discount=discount, gross=amount + discount, channel=ch_code)
-    ev = tc = None
-    if events is not None:
-        e = events[events["customer_id"].notna()]
-        ec = _lookup(e["customer_id"], ids)
-        known = ec >= 0
-        kind = _text(e["event_type"])
-        dur = e["duration_s"].fillna(0.0).to_numpy(float) if "duration_s" in e else np.zeros(len(e))
-        view = (kind == "view").to_numpy(dtype=bool, na_value=False)
-        ev = _Stream(ec[known], _ns(e["event_time"])[known], n, view=view[known],
-                     cart=(kind == "add_to_cart").to_numpy(dtype=bool, na_value=False)[known],
-                     favorite=(kind == "favorite").to_numpy(dtype=bool, na_value=False)[known],
-                     long=(view & (dur >= long_view_s))[known], dwell=dur[known])
-    if touchpoints is not None:
-        tp = touchpoints[touchpoints["customer_id"].notna()]
-        tcodes = _lookup(tp["customer_id"], ids)
-        known = tcodes >= 0
-        tch = _lookup(tp["channel"], np.asarray(channels, dtype=object))
-        tc = _Stream(tcodes[known], _ns(tp["touch_time"])[known], n, channel=tch[known])
     first, last = ot.min(), ot.max()
-    return Activity(ids=ids, purchases=purchases, orders=all_orders, events=ev, touches=tc, channels=channels,
-                    first_day=pd.Timestamp(first).normalize(), last_day=pd.Timestamp(last).normalize(), dropped=dropped)
+    act = Activity(ids=ids, purchases=purchases, orders=all_orders, events=None, touches=None, channels=channels,
+                   first_day=pd.Timestamp(first).normalize(), last_day=pd.Timestamp(last).normalize(), dropped=dropped)
+    if events is not None:
+        act = add_events(act, events, long_view_s=long_view_s)
+    if touchpoints is not None:
+        act = add_touchpoints(act, touchpoints)
+    return act
+
+
+def add_events(act: Activity, events: pd.DataFrame, *, long_view_s: float = LONG_VIEW_S) -> Activity:
+    """``act`` with the events indexed (customer_id, event_time, event_type, optional
+    duration_s; events of customers without a purchase are left out). ``act`` is not modified."""
+    _check_columns("events", events, EVENT_REQUIRED)
+    _release_arrow_memory()
+    ids, n = act.ids, len(act.ids)
+    has_id = events["customer_id"].notna()
+    e = events if has_id.all() else events[has_id]  # no copy of a table without gaps
+    ec = _lookup(e["customer_id"], ids)
+    known = ec >= 0
+    kind = _text(e["event_type"])
+    dur = e["duration_s"].fillna(0.0).to_numpy(float) if "duration_s" in e else np.zeros(len(e))
+    view = (kind == "view").to_numpy(dtype=bool, na_value=False)
+    ev = _Stream(ec[known], _ns(e["event_time"])[known], n, view=view[known],
+                 cart=(kind == "add_to_cart").to_numpy(dtype=bool, na_value=False)[known],
+                 favorite=(kind == "favorite").to_numpy(dtype=bool, na_value=False)[known],
+                 long=(view & (dur >= long_view_s))[known], dwell=dur[known])
+    return replace(act, events=ev)
+
+
+def add_touchpoints(act: Activity, touchpoints: pd.DataFrame) -> Activity:
+    """``act`` with the ad touches indexed (customer_id, touch_time, channel; touches of
+    customers without a purchase are left out). ``act`` is not modified."""
+    _check_columns("touchpoints", touchpoints, TOUCH_REQUIRED)
+    _release_arrow_memory()
+    has_id = touchpoints["customer_id"].notna()
+    tp = touchpoints if has_id.all() else touchpoints[has_id]  # no copy of a table without gaps
+    tcodes = _lookup(tp["customer_id"], act.ids)
+    known = tcodes >= 0
+    tch = _lookup(tp["channel"], np.asarray(act.channels, dtype=object))
+    times = _ns(tp["touch_time"])
+    if not known.all():  # touches of customers without a purchase (no copies when there are none)
+        tcodes, times, tch = tcodes[known], times[known], tch[known]
+    tc = _Stream(tcodes, times, len(act.ids), channel=tch)
+    return replace(act, touches=tc)
 
 
 def _c(cutoff) -> np.int64:

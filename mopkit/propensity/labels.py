@@ -122,10 +122,10 @@ NOTEBOOK_LABELS = {
     "propensity.nb.churn_skipped": {"zh": "流失模型未运行：{reason}", "en": "The churn model was not run: {reason}"},
     "propensity.nb.h.scores": {"zh": "客户得分与人群包", "en": "Customer scores and audience"},
     "propensity.nb.scores_note": {
-        "zh": "outputs/propensity_scores.csv 给每位客户一个购买概率、十分位（1 = 最可能购买）、流失风险和原因；"
-              "outputs/audiences/propensity_top_decile.xlsx 是可直接导入企微/短信工具的高意向人群（{n:,} 人）。",
-        "en": "outputs/propensity_scores.csv gives every customer a purchase probability, a decile (1 = most likely), a churn risk "
-              "and reasons; outputs/audiences/propensity_top_decile.xlsx is the high-intent audience ({n:,} customers) for the "
+        "zh": "{scores} 给每位客户一个购买概率、十分位（1 = 最可能购买）、流失风险和原因；"
+              "{audience} 是可直接导入企微/短信工具的高意向人群（{n:,} 人）。",
+        "en": "{scores} gives every customer a purchase probability, a decile (1 = most likely), a churn risk "
+              "and reasons; {audience} is the high-intent audience ({n:,} customers) for the "
               "WeCom / SMS tools."},
     "propensity.nb.h.findings": {"zh": "结论", "en": "Findings"},
     "propensity.nb.skipped": {"zh": "本节已跳过：{reason}", "en": "This section was skipped: {reason}"},
