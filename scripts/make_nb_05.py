@@ -48,8 +48,9 @@ res = T.build_triggers(data, salt=salt, rules=rules, priority=priority, holdout_
                        max_discount_share=max_discount_share, lang=ctx.lang)
 files = T.rule_files(res.audience, res.rules, lang=ctx.lang, currency=ctx.currency)
 for rule, frame in files.items():
-    ctx.write_csv(frame, f"triggers/{rule}.csv")
-    ctx.write_xlsx(frame, f"triggers/{rule}.xlsx")
+    skipped = ctx.write_list(frame, f"triggers/{rule}")  # CSV; XLSX too while a person can work through it
+    if skipped:
+        display(ctx.note_fallback(skipped, section="triggers"))
 ctx.write_csv(res.summary, "triggers_summary.csv")
 ctx.write_csv(T.send_log(res.audience, res.as_of), "triggers_send_log.csv")  # next month's campaigns table
 display(Markdown(f"### {ctx.t('triggers.nb.h.audience')}\\n\\n"
