@@ -128,6 +128,48 @@ def _check_bad_share(n_bad: int, n: int, raw, mask, src: TableSource, source_col
         )
 
 
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct values as text): ``text[codes]`` is ``s.astype("str")``; code -1 is a missing value."""
+    if not (pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+        s = s.astype("str")  # numbers, dates: their text first, as a whole column (as before)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(uniq).astype("str")
+
+
+def _clean_text(text: pd.Series, c: Column, src: TableSource) -> tuple[pd.Series, np.ndarray]:
+    """Clean distinct values of an id, text or contact column: (clean text as ``str``, empty mask).
+
+    Per value: stripped, ids without spreadsheet protection, ``nan``/``none``/``null`` empty,
+    status and channel names mapped, path steps mapped, the config's value map applied, the
+    column's default for empty text."""
+    text = text.str.strip()
+    if c.kind == "id":  # ids exported as ="123", '123 or with a leading tab keep their digits
+        text = clean_ids(text)
+    empty = text.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null"])
+    text = text.mask(empty)
+    if c.name == "status":
+        text = _normalise_values(text, STATUS_VALUES, src.values.get("status", {})).mask(empty, c.default)
+    elif c.name == "channel":
+        text = _normalise_values(text, CHANNEL_VALUES, src.values.get("channel", {})).mask(empty, c.default)
+    elif c.name == "path":  # "抖音 > 天猫" -> "douyin > tmall"
+        steps = text.fillna("").str.split(">").explode().str.strip()
+        steps = _normalise_values(steps, CHANNEL_VALUES, src.values.get("channel", {}))
+        text = steps.groupby(level=0).agg(" > ".join).mask(empty)
+    elif c.name in src.values:
+        text = text.map(lambda v, m=src.values[c.name]: m.get(v, v))
+    if c.default is not None and c.kind == "text":
+        text = text.fillna(c.default)
+    return text.astype("str"), empty.to_numpy(bool)
+
+
+def _take(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Series:
+    """``text[codes]`` per row (Arrow's take), missing (code -1) as ``fill`` when given."""
+    out = pd.Series(pd.api.extensions.take(text.array, codes, allow_fill=True), index=index)
+    if fill is not None and (codes < 0).any():
+        out = out.fillna(fill)
+    return out
+
+
 def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt: str, *,
                  fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None) -> pd.DataFrame:
     """Map, parse, validate and pseudonymise one raw table (see the module docstring for the rules).
@@ -145,11 +187,14 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     n = len(raw)
     ledger.add(src.table, fname, "read", "rows read", n)
     out = pd.DataFrame(index=raw.index)
-    drop = pd.Series("", index=raw.index, dtype=object)  # first reason a row is dropped
+    reasons: list[str] = [""]
+    drop = np.zeros(n, np.int16)  # per row: index into ``reasons`` of the first reason it is dropped (0: kept)
 
-    def mark(mask: pd.Series, reason: str) -> None:
-        mask = mask & (drop == "")
-        drop[mask] = reason
+    def mark(mask, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & (drop == 0)
+        if mask.any():
+            reasons.append(reason)
+            drop[mask] = len(reasons) - 1
 
     for col in table.columns:
         c: Column = col
@@ -166,34 +211,25 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
         s = raw[cols[c.name]]
         srccol = cols[c.name]
         if c.kind in ("id", "text", "contact"):
-            text = s.astype("str").str.strip()
-            if c.kind == "id":  # ids exported as ="123", '123 or with a leading tab keep their digits
-                text = clean_ids(text)
-            empty = text.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null"])
-            text = text.mask(empty)
+            # every step is per value: run it on the distinct values, map back with their codes
+            codes, uniq = _distinct(s)
+            text, empty_u = _clean_text(uniq, c, src)
+            empty = empty_u[codes] if len(uniq) else np.ones(n, bool)
+            empty[codes < 0] = True
             if c.kind == "id" and c.required:
                 mark(empty, f"missing {c.name}")
             if c.name == "status":
-                text = _normalise_values(text, STATUS_VALUES, src.values.get("status", {})).mask(empty, c.default)
-                unknown = ~text.isin(["paid", "refunded", "cancelled"])
-                if unknown.any():
-                    vals = sorted(text[unknown].unique().tolist())[:10]
+                unknown_u = ~text.isin(["paid", "refunded", "cancelled"]).to_numpy(bool)
+                if unknown_u.any():
+                    vals = sorted(text[unknown_u].unique().tolist())[:10]
+                    unknown = unknown_u[np.maximum(codes, 0)]
+                    unknown[codes < 0] = c.default not in ("paid", "refunded", "cancelled")
                     raise DataError(
                         f"unknown order status values {vals}", file=src.path, column=srccol,
                         examples=_examples(raw, unknown, srccol),
                         fix="map them in the client config: data.orders.values: {status: {<value>: paid|refunded|cancelled}}",
                     )
-            elif c.name == "channel":
-                text = _normalise_values(text, CHANNEL_VALUES, src.values.get("channel", {})).mask(empty, c.default)
-            elif c.name == "path":  # "抖音 > 天猫" -> "douyin > tmall"
-                steps = text.fillna("").str.split(">").explode().str.strip()
-                steps = _normalise_values(steps, CHANNEL_VALUES, src.values.get("channel", {}))
-                text = steps.groupby(level=0).agg(" > ".join).mask(empty)
-            elif c.name in src.values:
-                text = text.map(lambda v, m=src.values[c.name]: m.get(v, v))
-            if c.default is not None and c.kind == "text":
-                text = text.fillna(c.default)
-            out[c.name] = text.astype("str")
+            out[c.name] = _take(text, codes, c.default if c.kind == "text" else None, raw.index)
         elif c.kind in ("time", "date"):
             parsed, bad = parse_datetimes(s)
             _check_bad_share(int(bad.sum()), n, raw, bad, src, srccol, "dates",
@@ -227,9 +263,11 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                 ledger.add(src.table, fname, "repaired", f"{c.name} text cleaned (currency sign, separators)", int(cleaned.sum()))
             out[c.name] = parsed.astype("float64")
 
-    for reason, cnt in drop[drop != ""].value_counts().items():
-        ledger.add(src.table, fname, "dropped", reason, int(cnt))
-    out = out[drop == ""].copy()
+    dropped = drop != 0
+    if dropped.any():
+        for reason, cnt in pd.Series(np.asarray(reasons, dtype=object)[drop[dropped]]).value_counts().items():
+            ledger.add(src.table, fname, "dropped", reason, int(cnt))
+        out = out[~dropped]
 
     if table is TABLES["orders"]:  # order rows (an export's lines are repaired once grouped into orders)
         out = repair_refunds(out, ledger, fname)
@@ -264,7 +302,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
 def repair_refunds(orders: pd.DataFrame, ledger: HealthLedger, fname: str) -> pd.DataFrame:
     """The two refund repairs, counted in the ledger: a refunded order without a refund amount is a
     full refund; a refund above the amount is capped at it. Returns a repaired copy."""
-    out = orders.copy()
+    out = orders.copy(deep=False)  # copy-on-write: only the columns repaired below are copied
     refunded_no_amount = (out["status"] == "refunded") & (out["refund_amount"] <= 0)
     if refunded_no_amount.any():
         out.loc[refunded_no_amount, "refund_amount"] = out.loc[refunded_no_amount, "amount"]
