@@ -53,7 +53,7 @@ def _drop(df: pd.DataFrame, mask, table: str, reason: str, ledger: HealthLedger)
     """Drop the rows of ``mask``, counted per source file."""
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
-        for f, cnt in df.loc[mask, "source_file"].value_counts(sort=False).items():
+        for f, cnt in df.loc[mask, "source_file"].astype("str").value_counts(sort=False).items():
             ledger.add(table, str(f), "dropped", reason, int(cnt))
         return df[~mask].reset_index(drop=True)
     return df
@@ -67,8 +67,30 @@ def _label(src: TableSource, config: ClientConfig) -> str:
         return src.path.name
 
 
+#: Columns the loader adds to every row, held as categoricals (one code per row, not one string).
+LABELS = ("source_file", "platform")
+
+
+def _label_column(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value], dtype="str"))
+
+
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if len(parts) == 1:
+        return parts[0]
+    for c in LABELS:  # the same categories in every part, so that the stacked column stays categorical
+        cats = pd.Index(sorted({str(v) for p in parts for v in p[c].cat.categories}), dtype="str")
+        parts = [p.assign(**{c: p[c].cat.set_categories(cats)}) for p in parts]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _finish_labels(col: pd.Series) -> pd.Series:
+    """The categorical a ``str`` column's ``astype("category")`` gives: the values present, sorted."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype("str").astype("category")
+    col = col.cat.remove_unused_categories()
+    cats = pd.Index(sorted(str(v) for v in col.cat.categories), dtype="str")
+    return col.cat.set_categories(cats) if not col.cat.categories.equals(cats) else col
 
 
 def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
@@ -86,12 +108,17 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     key = list(TABLES[name].key)
     if name not in KEEP_IDENTICAL_ROWS:
         data = [c for c in df.columns if c != "source_file"]
-        if key:  # identical rows share their key: compare whole rows only where the key repeats (memory)
-            cand = df.duplicated(key, keep=False).to_numpy()
+        # identical rows share their key (or their time): compare whole rows only where that repeats
+        first = key or ([_WINDOW_COLUMN[name]] if name in _WINDOW_COLUMN else [])
+        if first:
+            cand = df.duplicated(first, keep=False).to_numpy()
             exact = np.zeros(len(df), bool)
-            exact[cand] = df.loc[cand, data].duplicated(keep="first").to_numpy()
+            if cand.any():
+                exact[cand] = df.loc[cand, data].duplicated(keep="first").to_numpy()
         else:
             exact = df.duplicated(data, keep="first").to_numpy()
+        if key and not exact.any() and not cand.any():  # every key is unique: no exact duplicate and no clash
+            return df
         df = _drop(df, exact, name, "exact duplicate row", ledger)
     if key:
         clash = df.duplicated(key, keep=False)
@@ -122,12 +149,12 @@ def _namespace_ids(tables: dict[str, pd.DataFrame], ledger: HealthLedger) -> Non
         return
     bare = o["order_id"]
     has = o["platform"] != NO_PLATFORM
-    tables["orders"] = o.assign(order_id=bare.where(~has, o["platform"] + ":" + bare))
+    tables["orders"] = o.assign(order_id=bare.where(~has, o["platform"].astype("str") + ":" + bare))
     items = tables.get("order_items")
     if items is None:
         return
     ih = items["platform"] != NO_PLATFORM
-    new_id = items["order_id"].where(~ih, items["platform"] + ":" + items["order_id"])
+    new_id = items["order_id"].where(~ih, items["platform"].astype("str") + ":" + items["order_id"])
     if (~ih).any():  # lines without a platform: look the bare id up among every platform's orders
         ref = pd.DataFrame({"bare": bare.to_numpy(), "full": tables["orders"]["order_id"].to_numpy()})
         n_owner = ref.groupby("bare", sort=False)["full"].transform("size")
@@ -195,8 +222,8 @@ def load_tables(config: ClientConfig) -> LoadResult:
             else:
                 got = {name: canonicalise(raw, src, ledger, salt, fname=fname)}
             for t, df in got.items():
-                df["source_file"] = fname
-                df["platform"] = src.platform or NO_PLATFORM
+                df["source_file"] = _label_column(fname, len(df))
+                df["platform"] = _label_column(src.platform or NO_PLATFORM, len(df))
                 # a table's own files first, then what order exports add to it (their values come second)
                 (parts if t == name else late).setdefault(t, []).append(df)
     for t, dfs in late.items():
@@ -231,7 +258,7 @@ def load_tables(config: ClientConfig) -> LoadResult:
         for f in dict.fromkeys(files):
             if (name, f) in was_read:
                 ledger.add(name, f, "kept", "rows kept", int(kept.get(f, 0)))
-        for c in ("source_file", "platform"):
-            df[c] = df[c].astype("category")
+        for c in LABELS:
+            df[c] = _finish_labels(df[c])
     ledger.check()
     return LoadResult(tables, ledger.frame(), stitching)
