@@ -164,6 +164,8 @@ def _clean_text(text: pd.Series, c: Column, src: TableSource) -> tuple[pd.Series
 
 def _take(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Series:
     """``text[codes]`` per row (Arrow's take), missing (code -1) as ``fill`` when given."""
+    if len(text) == len(codes) and len(codes) and codes[-1] == len(codes) - 1:  # all distinct, none missing: in row order
+        return pd.Series(text.array, index=index)
     out = pd.Series(pd.api.extensions.take(text.array, codes, allow_fill=True), index=index)
     if fill is not None and (codes < 0).any():
         out = out.fillna(fill)
@@ -229,6 +231,8 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                         examples=_examples(raw, unknown, srccol),
                         fix="map them in the client config: data.orders.values: {status: {<value>: paid|refunded|cancelled}}",
                     )
+            if c.name == "customer_id" and table is not TABLES["campaigns"]:  # pseudonymised here: once per distinct id
+                text = pseudonymise(text, salt, column="customer_id").astype("str")
             out[c.name] = _take(text, codes, c.default if c.kind == "text" else None, raw.index)
         elif c.kind in ("time", "date"):
             parsed, bad = parse_datetimes(s)
@@ -272,20 +276,17 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     if table is TABLES["orders"]:  # order rows (an export's lines are repaired once grouped into orders)
         out = repair_refunds(out, ledger, fname)
 
-    if "customer_id" in out:
+    if "customer_id" in out and table is TABLES["campaigns"]:
+        # a send log mopkit wrote (outputs/triggers_send_log.csv) comes back with this client's
+        # pseudonyms: keep those as they are (hashing them again would match no order); raw
+        # ids the merchant mapped back are pseudonymised as in every table (other tables: above)
         ids = out["customer_id"]
-        if table is TABLES["campaigns"]:
-            # a send log mopkit wrote (outputs/triggers_send_log.csv) comes back with this client's
-            # pseudonyms: keep those as they are (hashing them again would match no order); raw
-            # ids the merchant mapped back are pseudonymised as in every table
-            done = ids.astype("string").str.fullmatch(PSEUDONYM_RE).fillna(False).to_numpy(bool)
-            hashed = pseudonymise(ids.mask(done), salt, column="customer_id")
-            out["customer_id"] = hashed.mask(done, ids.astype("string")).astype("str")
-            if done.any():
-                ledger.add("campaigns", fname, "note", "customer ids already pseudonyms (a mopkit send log): kept as they are",
-                           int(done.sum()))
-        else:
-            out["customer_id"] = pseudonymise(ids, salt, column="customer_id").astype("str")
+        done = ids.astype("string").str.fullmatch(PSEUDONYM_RE).fillna(False).to_numpy(bool)
+        hashed = pseudonymise(ids.mask(done), salt, column="customer_id")
+        out["customer_id"] = hashed.mask(done, ids.astype("string")).astype("str")
+        if done.any():
+            ledger.add("campaigns", fname, "note", "customer ids already pseudonyms (a mopkit send log): kept as they are",
+                       int(done.sum()))
     for c in (x.name for x in table.columns if x.kind == CONTACT_KIND):
         if c in cols:
             norm, masked = normalise_contact(out[c], c)

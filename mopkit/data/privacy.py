@@ -69,7 +69,7 @@ def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX
     digest = max((length + 1) // 2, 1)
     mapped = [
         f"{prefix}_{hashlib.blake2b((column + ':' + u).encode('utf-8'), key=key, digest_size=digest).hexdigest()[:length]}"
-        for u in distinct
+        for u in distinct.tolist()  # plain str objects: iterating the Arrow array value by value is slow
     ]
     check_distinct(mapped, column=column)
     rows = np.where(codes >= 0, inner[np.maximum(codes, 0)], -1) if len(inner) else np.full(len(codes), -1)

@@ -123,8 +123,8 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
     # the counts below on integer codes: each id column is hashed once, not once per count
     p_codes, p_names = pd.factorize(o["platform"], use_na_sentinel=True)
     p_names = np.array([str(v) for v in p_names], dtype=object)
-    before, _ = pd.factorize(o["platform_customer_id"], use_na_sentinel=True)
     after, after_ids = pd.factorize(o["customer_id"], use_na_sentinel=True)
+    before = pd.factorize(o["platform_customer_id"], use_na_sentinel=True)[0] if len(edges) else after
     if cust is not None:
         plat = pd.Series(p_names[p_codes] if len(p_names) else np.array([], dtype=object), index=o.index)
         per_person = _platform_lists(o["customer_id"], plat)
@@ -155,8 +155,10 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
     rows.append(("customers_after", "all", "", _n_distinct(after)))
     # platforms per person: distinct (person, platform) pairs counted per person
     ok = (after >= 0) & (p_codes >= 0)
-    pairs = np.unique(after[ok].astype(np.int64) * max(len(p_names), 1) + p_codes[ok])
-    n_plat = np.bincount(pairs // max(len(p_names), 1), minlength=len(after_ids))
+    seen = np.zeros((len(after_ids), len(p_names)), bool)  # person x platform (a handful of platforms)
+    seen[after[ok], p_codes[ok]] = True
+    n_plat = seen.sum(axis=1)
+    del seen
     multi = pd.Index(after_ids[n_plat >= 2])
     rows.append(("multi_platform_customers", "all", "", int(len(multi))))
     rows.append(("multi_platform_3plus", "all", "", int((n_plat >= 3).sum())))
