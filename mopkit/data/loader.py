@@ -216,8 +216,9 @@ def load_tables(config: ClientConfig) -> LoadResult:
     for name in order:
         for src in config.sources[name]:
             fname = _label(src, config)
-            raw = read_raw(src)
-            if name == "orders" and is_export(src):
+            export = name == "orders" and is_export(src)
+            raw = read_raw(src, categorical=not export)  # canonicalise cleans text per distinct value
+            if export:
                 got = load_export(raw, src, ledger, salt, fname)
             else:
                 got = {name: canonicalise(raw, src, ledger, salt, fname=fname)}

@@ -94,8 +94,19 @@ def _xlsx_engine() -> str:
     return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
 
 
-def read_raw(src: TableSource) -> pd.DataFrame:
-    """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong."""
+def _string_columns(path: Path) -> list[str]:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    return [f.name for f in pq.read_schema(path) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def read_raw(src: TableSource, *, categorical: bool = False) -> pd.DataFrame:
+    """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong.
+
+    ``categorical``: Parquet text columns come as categoricals (Arrow dictionaries: each distinct
+    value stored once, as Parquet stores them), for a caller that works on distinct values.
+    """
     path = src.path
     if not path.exists():
         raise DataError(f"the {src.table} file does not exist", file=path, fix=f"check data.{src.table}.path in the client config (relative paths are relative to the config file)")
@@ -118,7 +129,7 @@ def read_raw(src: TableSource) -> pd.DataFrame:
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine=_xlsx_engine())
         else:
-            df = pd.read_parquet(path)
+            df = pd.read_parquet(path, read_dictionary=_string_columns(path) if categorical else None)
     except DataError:
         raise
     except pd.errors.ParserError as exc:
