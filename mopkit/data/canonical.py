@@ -172,13 +172,41 @@ def _take(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Serie
     return out
 
 
+def _categorical(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Series:
+    """``_take(text, codes, fill)`` as a categorical: the distinct values once, a code per row."""
+    inner, cats = pd.factorize(text, use_na_sentinel=True)  # cleaning may merge values, empties are missing
+    cats = pd.Index(cats, dtype="str")
+    rows = np.where(codes >= 0, inner[np.maximum(codes, 0)] if len(inner) else -1, -1)
+    if fill is not None and (rows < 0).any():
+        at = cats.get_indexer([fill])[0]
+        if at < 0:
+            cats, at = cats.append(pd.Index([fill], dtype="str")), len(cats)
+        rows[rows < 0] = at
+    return pd.Series(pd.Categorical.from_codes(rows, categories=cats), index=index)
+
+
+def as_text(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``df`` with its categorical columns (but ``keep``) as ``str`` columns (Arrow's take), a new frame."""
+    out = df.copy(deep=False)  # copy-on-write: the columns replaced below are new, the rest shared
+    for c in df.columns:
+        col = df[c]
+        if c in keep or not isinstance(col.dtype, pd.CategoricalDtype):
+            continue
+        cats = pd.array(col.cat.categories.astype("str"), dtype="str")
+        out[c] = pd.Series(pd.api.extensions.take(cats, col.cat.codes.to_numpy(), allow_fill=True), index=df.index)
+    return out
+
+
 def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt: str, *,
-                 fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None) -> pd.DataFrame:
+                 fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None,
+                 compact: bool = False) -> pd.DataFrame:
     """Map, parse, validate and pseudonymise one raw table (see the module docstring for the rules).
 
     ``table`` and ``cols`` (canonical -> header) override the canonical table of ``src.table`` and
     the header resolution (the export path of :mod:`mopkit.data.exports` uses them for order lines).
     Exact duplicate rows and key clashes are handled per table after stacking (:func:`load_tables`).
+    ``compact``: id and text columns whose values repeat come as categoricals (one code per row);
+    :func:`as_text` turns them into the ``str`` columns returned without it.
     """
     table = table or TABLES[src.table]
     fname = fname or src.path.name
@@ -207,6 +235,9 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                 out[c.name] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
             elif c.kind in ("count", "number"):
                 out[c.name] = np.nan
+            elif compact:
+                text = pd.Series([] if c.default is None else [c.default], dtype="str")
+                out[c.name] = _categorical(text, np.full(n, -1 if c.default is None else 0, np.int8), None, raw.index)
             else:
                 out[c.name] = pd.Series(c.default if c.default is not None else np.nan, index=raw.index, dtype="str")
             continue
@@ -233,7 +264,9 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                     )
             if c.name == "customer_id" and table is not TABLES["campaigns"]:  # pseudonymised here: once per distinct id
                 text = pseudonymise(text, salt, column="customer_id").astype("str")
-            out[c.name] = _take(text, codes, c.default if c.kind == "text" else None, raw.index)
+            fill = c.default if c.kind == "text" else None
+            few = compact and len(text) <= n // 2  # repeated values: one code per row
+            out[c.name] = _categorical(text, codes, fill, raw.index) if few else _take(text, codes, fill, raw.index)
         elif c.kind in ("time", "date"):
             parsed, bad = parse_datetimes(s)
             _check_bad_share(int(bad.sum()), n, raw, bad, src, srccol, "dates",

@@ -26,14 +26,17 @@ import pandas as pd
 
 from ..config import ClientConfig, TableSource
 from ..errors import DataError
-from .canonical import (ALIASES, CHANNEL_VALUES, MAX_BAD_SHARE, STATUS_VALUES, canonicalise,  # noqa: F401  (re-exported)
-                        missing_columns_error)
+from .canonical import (ALIASES, CHANNEL_VALUES, MAX_BAD_SHARE, STATUS_VALUES, as_text,  # noqa: F401  (re-exported)
+                        canonicalise, missing_columns_error)
 from .health import HealthLedger, reconcile
 from .readers import read_raw
 from .schema import TABLES
 
 #: Tables whose identical rows are real rows (kept); in every other table they are dropped and counted.
 KEEP_IDENTICAL_ROWS = ("order_items", "paths")
+#: Tables loaded with ``compact=True`` keep repeated text as categoricals (the big ones; customers and
+#: the rest go through the stitching's merges as text).
+COMPACT_TABLES = ("orders", "touchpoints", "events")
 NO_PLATFORM = "unknown"
 _WINDOW_COLUMN = {"orders": "order_time", "touchpoints": "touch_time", "events": "event_time", "ad_spend": "date"}
 
@@ -78,9 +81,14 @@ def _label_column(value: str, n: int) -> pd.Categorical:
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if len(parts) == 1:
         return parts[0]
-    for c in LABELS:  # the same categories in every part, so that the stacked column stays categorical
-        cats = pd.Index(sorted({str(v) for p in parts for v in p[c].cat.categories}), dtype="str")
-        parts = [p.assign(**{c: p[c].cat.set_categories(cats)}) for p in parts]
+    for c in parts[0].columns:
+        is_cat = [isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts if c in p]
+        if all(is_cat):  # the same categories in every part, so that the stacked column stays categorical
+            cats = pd.Index(pd.unique(np.concatenate([p[c].cat.categories.to_numpy(dtype=object) for p in parts])), dtype="str")
+            parts = [p.assign(**{c: p[c].cat.set_categories(cats)}) for p in parts]
+        elif any(is_cat):  # a compact part beside an export's text: text everywhere
+            parts = [p.assign(**{c: as_text(p[[c]])[c]}) if c in p and isinstance(p[c].dtype, pd.CategoricalDtype) else p
+                     for p in parts]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -183,7 +191,7 @@ def _in_set(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     return pc.is_in(arr, value_set=ref).to_numpy(zero_copy_only=False)
 
 
-def load_tables(config: ClientConfig) -> LoadResult:
+def load_tables(config: ClientConfig, *, compact: bool = False) -> LoadResult:
     """Read, validate, stack, pseudonymise and stitch every table in ``config``.
 
     Each table may come from several files (``config.sources[table]``, in config order); each row
@@ -198,6 +206,9 @@ def load_tables(config: ClientConfig) -> LoadResult:
         ``tables``: canonical DataFrames by name (only the tables the config names or an export fills);
         ``health``: the ledger (table, file, kind, reason, rows), reconciling per table and per file;
         ``stitching``: the cross-platform customer report.
+        With ``compact=True`` the id and text columns of :data:`COMPACT_TABLES` whose values repeat
+        are categoricals (a fraction of the memory); :func:`as_loaded` turns a table into exactly
+        what ``compact=False`` returns (``prepare_run`` does it one table at a time while writing).
 
     Raises
     ------
@@ -221,7 +232,8 @@ def load_tables(config: ClientConfig) -> LoadResult:
             if export:
                 got = load_export(raw, src, ledger, salt, fname)
             else:
-                got = {name: canonicalise(raw, src, ledger, salt, fname=fname)}
+                got = {name: canonicalise(raw, src, ledger, salt, fname=fname, compact=compact and name in COMPACT_TABLES)}
+            del raw
             for t, df in got.items():
                 df["source_file"] = _label_column(fname, len(df))
                 df["platform"] = _label_column(src.platform or NO_PLATFORM, len(df))
@@ -262,4 +274,12 @@ def load_tables(config: ClientConfig) -> LoadResult:
         for c in LABELS:
             df[c] = _finish_labels(df[c])
     ledger.check()
+    if not compact:
+        tables = {name: as_loaded(df) for name, df in tables.items()}
     return LoadResult(tables, ledger.frame(), stitching)
+
+
+def as_loaded(df: pd.DataFrame) -> pd.DataFrame:
+    """A table of ``load_tables(config, compact=True)`` as ``load_tables(config)`` returns it
+    (categorical text as ``str``; ``source_file`` and ``platform`` stay categorical)."""
+    return as_text(df, keep=LABELS)
