@@ -128,10 +128,17 @@ def _check_bad_share(n_bad: int, n: int, raw, mask, src: TableSource, source_col
         )
 
 
-def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(codes, distinct values as text): ``text[codes]`` is ``s.astype("str")``; code -1 is a missing value."""
+def _distinct(s: pd.Series, *, per_row_ok: bool = False) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct values as text): ``text[codes]`` is ``s.astype("str")``; code -1 is a missing value.
+
+    ``per_row_ok``: a column of mostly distinct values (order ids) comes back as it is, with codes
+    ``0..n-1`` (hashing it would cost more than it saves)."""
     if not (pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
         s = s.astype("str")  # numbers, dates: their text first, as a whole column (as before)
+    head = s.iloc[:10_000]
+    if per_row_ok and not isinstance(s.dtype, pd.CategoricalDtype) and len(s) > 2 * len(head) \
+            and head.nunique(dropna=False) > len(head) // 2:
+        return np.arange(len(s)), s.astype("str").reset_index(drop=True)
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     return codes, pd.Series(uniq).astype("str")
 
@@ -188,12 +195,20 @@ def _categorical(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> p
 def as_text(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """``df`` with its categorical columns (but ``keep``) as ``str`` columns (Arrow's take), a new frame."""
     out = df.copy(deep=False)  # copy-on-write: the columns replaced below are new, the rest shared
+    done: list[tuple[pd.Series, pd.Series]] = []
     for c in df.columns:
         col = df[c]
         if c in keep or not isinstance(col.dtype, pd.CategoricalDtype):
             continue
+        codes = col.cat.codes.to_numpy()
+        same = [t for src, t in done if np.may_share_memory(src.cat.codes.to_numpy(), codes)
+                and src.cat.categories.equals(col.cat.categories) and (src.cat.codes.to_numpy() == codes).all()]
+        if same:  # the same column twice (platform_customer_id before any stitching): one text column, shared
+            out[c] = same[0]
+            continue
         cats = pd.array(col.cat.categories.astype("str"), dtype="str")
-        out[c] = pd.Series(pd.api.extensions.take(cats, col.cat.codes.to_numpy(), allow_fill=True), index=df.index)
+        out[c] = pd.Series(pd.api.extensions.take(cats, codes, allow_fill=True), index=df.index)
+        done.append((col, out[c]))
     return out
 
 
@@ -245,7 +260,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
         srccol = cols[c.name]
         if c.kind in ("id", "text", "contact"):
             # every step is per value: run it on the distinct values, map back with their codes
-            codes, uniq = _distinct(s)
+            codes, uniq = _distinct(s, per_row_ok=c.name != "customer_id")
             text, empty_u = _clean_text(uniq, c, src)
             empty = empty_u[codes] if len(uniq) else np.ones(n, bool)
             empty[codes < 0] = True

@@ -118,6 +118,8 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
         data = [c for c in df.columns if c != "source_file"]
         # identical rows share their key (or their time): compare whole rows only where that repeats
         first = key or ([_WINDOW_COLUMN[name]] if name in _WINDOW_COLUMN else [])
+        if len(key) == 1 and _all_distinct(df[key[0]]):  # the usual case, by Arrow's hash count
+            return df
         if first:
             cand = df.duplicated(first, keep=False).to_numpy()
             exact = np.zeros(len(df), bool)
@@ -142,6 +144,19 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
         if clash.any() and name != "customers":
             df = _drop(df, df.duplicated(key, keep="first").to_numpy(), name, f"duplicate {key[0]} (first kept)", ledger)
     return df
+
+
+def _all_distinct(col: pd.Series) -> bool:
+    """Whether no two values of ``col`` are equal (missing values count as one value, as in ``duplicated``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return len(pd.unique(col.cat.codes.to_numpy())) == len(col)
+    values = col.array
+    # Arrow-backed text: its chunks as they are (the Arrow protocol, no copy); else via numpy
+    arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values, from_pandas=True)
+    return pc.count_distinct(arr, mode="all").as_py() == len(col)
 
 
 def _namespace_ids(tables: dict[str, pd.DataFrame], ledger: HealthLedger) -> None:
