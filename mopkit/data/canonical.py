@@ -183,7 +183,10 @@ def _categorical(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> p
     """``_take(text, codes, fill)`` as a categorical: the distinct values once, a code per row."""
     inner, cats = pd.factorize(text, use_na_sentinel=True)  # cleaning may merge values, empties are missing
     cats = pd.Index(cats, dtype="str")
-    rows = np.where(codes >= 0, inner[np.maximum(codes, 0)] if len(inner) else -1, -1)
+    if len(inner) == len(cats) and (inner == np.arange(len(inner))).all():  # nothing merged, nothing emptied
+        rows = codes.copy()
+    else:
+        rows = np.where(codes >= 0, inner[np.maximum(codes, 0)] if len(inner) else -1, -1)
     if fill is not None and (rows < 0).any():
         at = cats.get_indexer([fill])[0]
         if at < 0:

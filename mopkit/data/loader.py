@@ -156,7 +156,13 @@ def _all_distinct(col: pd.Series) -> bool:
     values = col.array
     # Arrow-backed text: its chunks as they are (the Arrow protocol, no copy); else via numpy
     arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values, from_pandas=True)
-    return pc.count_distinct(arr, mode="all").as_py() == len(col)
+    # sorted, equal values are neighbours: Arrow's sort and one comparison beat a hash table of every value
+    srt = pc.take(arr, pc.array_sort_indices(arr))
+    if srt.null_count > 1:
+        return False
+    if isinstance(srt, pa.ChunkedArray):
+        srt = srt.combine_chunks()
+    return len(srt) < 2 or not pc.any(pc.equal(srt.slice(1), srt.slice(0, len(srt) - 1))).as_py()
 
 
 def _namespace_ids(tables: dict[str, pd.DataFrame], ledger: HealthLedger) -> None:
