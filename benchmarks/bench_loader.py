@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: A made-up client needs its own secret salt (the loader refuses to pseudonymise without one).
+SALT = "bench-loader-salt-not-a-secret"
+
 _CHILD = r"""
 import json, sys, time
 from mopkit.config import load_config
@@ -70,7 +73,7 @@ def main(argv=None) -> int:
         print(f"wrote {a.rows:,} rows as 1 file and as {a.files} files in {time.perf_counter() - t:.0f} s")
         for sub, path in (("one", "orders_00.csv"), ("many", "orders_*.csv")):
             (tmp / sub / "client.yaml").write_text(
-                f"client: {{name: bench, slug: bench}}\ndata:\n  orders:\n    - {{path: {path}}}\n", encoding="utf-8")
+                f"client: {{name: bench, slug: bench}}\nsalt: {SALT}\ndata:\n  orders:\n    - {{path: {path}}}\n", encoding="utf-8")
         res = {sub: run(tmp / sub / "client.yaml") for sub in ("one", "many")}
     for sub, r in res.items():
         label = "1 file (baseline)" if sub == "one" else f"{a.files} files"
