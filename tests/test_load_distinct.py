@@ -100,3 +100,15 @@ def test_mostly_distinct_ids_cleaned_row_by_row_as_the_distinct_path_does(tmp_pa
         o = as_loaded(load_tables(cfg, compact=compact).tables["orders"])
         assert o["order_id"].tolist() == ids
         assert o["customer_id"].nunique() == 50
+
+
+def test_plain_amounts_skip_the_cleaning_and_dirty_ones_are_cleaned_and_counted():
+    from mopkit.data.parse import parse_amounts
+
+    vals = pd.Series(["12.5", "¥1,234.50", "(12.00)", "abc", "", None, " 7 ", "1e3", "12元", "-3"], dtype=object)
+    parsed, bad, cleaned = parse_amounts(vals)
+    assert parsed.tolist()[:3] == [12.5, 1234.5, -12.0]
+    assert parsed.tolist()[6:] == [7.0, 1000.0, 12.0, -3.0]
+    assert parsed.iloc[3:6].isna().all()
+    assert bad.tolist() == [False, False, False, True, False, False, False, False, False, False]
+    assert cleaned.tolist() == [False, True, True, False, False, False, False, False, True, False]
