@@ -132,11 +132,16 @@ def read_raw(src: TableSource, *, categorical: bool = False) -> pd.DataFrame:
                 fmt = "xlsx"
     try:
         if fmt == "csv":
-            text, _ = decode(path.read_bytes(), src.encoding, path)
+            data = path.read_bytes()
+            text, enc = decode(data, src.encoding, path)
             if not text.strip():
                 raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
             sep = sniff_separator(text, path)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True)
+            # the parser reads the bytes in the encoding just checked (the decoded text through a
+            # StringIO would be encoded again, chunk by chunk, in Python)
+            encoding = "utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc
+            df = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, sep=sep,
+                             skipinitialspace=True)
             if not isinstance(df.index, pd.RangeIndex):  # pandas moved surplus fields into the index
                 raise _too_many_fields(text, sep, path, src.table)
         elif fmt == "xlsx":
