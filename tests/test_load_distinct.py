@@ -35,6 +35,13 @@ def test_distinct_value_pseudonyms_equal_per_row_pseudonyms(length):
     assert list(got.index) == list(s.index)
     assert [None if pd.isna(v) else v for v in got] == want
     assert got.iloc[0] == got.iloc[6] != got.iloc[11]  # " U1 " is U1; "u1" is another id
+    # with pseudonyms known from an earlier file (one of them deliberately wrong: it is used as given,
+    # which shows the lookup happens), the others hashed and added
+    known = {"U2": "c_from-an-earlier-file"}
+    with_known = pseudonymise(s, "a-salt-of-sixteen+", column="customer_id", length=length, known=known)
+    assert [None if pd.isna(v) else v for v in with_known] == [
+        "c_from-an-earlier-file" if r in ("U2",) else w for r, w in zip(raw, want)]
+    assert known["U1"] == want[0] and known["张伟"] == want[8] and len(known) == 5  # U1 U2 张伟 u1 U3
     # the same on an Arrow-backed and on a categorical column
     for dtype in ("str", "category"):
         again = pseudonymise(s.astype(dtype), "a-salt-of-sixteen+", column="customer_id", length=length)

@@ -217,14 +217,15 @@ def as_text(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
 
 def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt: str, *,
                  fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None,
-                 compact: bool = False) -> pd.DataFrame:
+                 compact: bool = False, known: dict[str, str] | None = None) -> pd.DataFrame:
     """Map, parse, validate and pseudonymise one raw table (see the module docstring for the rules).
 
     ``table`` and ``cols`` (canonical -> header) override the canonical table of ``src.table`` and
     the header resolution (the export path of :mod:`mopkit.data.exports` uses them for order lines).
     Exact duplicate rows and key clashes are handled per table after stacking (:func:`load_tables`).
     ``compact``: id and text columns whose values repeat come as categoricals (one code per row);
-    :func:`as_text` turns them into the ``str`` columns returned without it.
+    :func:`as_text` turns them into the ``str`` columns returned without it. ``known``: customer id
+    pseudonyms already computed in this load (see :func:`mopkit.data.privacy.pseudonymise`).
     """
     table = table or TABLES[src.table]
     fname = fname or src.path.name
@@ -281,7 +282,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                         fix="map them in the client config: data.orders.values: {status: {<value>: paid|refunded|cancelled}}",
                     )
             if c.name == "customer_id" and table is not TABLES["campaigns"]:  # pseudonymised here: once per distinct id
-                text = pseudonymise(text, salt, column="customer_id").astype("str")
+                text = pseudonymise(text, salt, column="customer_id", known=known).astype("str")
             fill = c.default if c.kind == "text" else None
             few = compact and len(text) <= n // 2  # repeated values: one code per row
             out[c.name] = _categorical(text, codes, fill, raw.index) if few else _take(text, codes, fill, raw.index)

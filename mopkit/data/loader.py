@@ -244,6 +244,7 @@ def load_tables(config: ClientConfig, *, compact: bool = False) -> LoadResult:
     salt = config.resolved_salt()
     parts: dict[str, list[pd.DataFrame]] = {}
     late: dict[str, list[pd.DataFrame]] = {}
+    known: dict[str, str] = {}  # customer id -> pseudonym: an id in several files or tables is hashed once
     order = ["orders"] + [t for t in config.sources if t != "orders"]
     for name in order:
         for src in config.sources[name]:
@@ -253,7 +254,8 @@ def load_tables(config: ClientConfig, *, compact: bool = False) -> LoadResult:
             if export:
                 got = load_export(raw, src, ledger, salt, fname)
             else:
-                got = {name: canonicalise(raw, src, ledger, salt, fname=fname, compact=compact and name in COMPACT_TABLES)}
+                got = {name: canonicalise(raw, src, ledger, salt, fname=fname, compact=compact and name in COMPACT_TABLES,
+                                          known=known)}
             del raw
             for t, df in got.items():
                 df["source_file"] = _label_column(fname, len(df))
@@ -262,6 +264,7 @@ def load_tables(config: ClientConfig, *, compact: bool = False) -> LoadResult:
                 (parts if t == name else late).setdefault(t, []).append(df)
     for t, dfs in late.items():
         parts.setdefault(t, []).extend(dfs)
+    del known
 
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]
     tables: dict[str, pd.DataFrame] = {name: _stack(parts.pop(name)) for name in names}  # pop: the per-file frames are freed

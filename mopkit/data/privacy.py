@@ -43,12 +43,14 @@ def _key(salt: str) -> bytes:
     return key
 
 
-def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX_DIGITS) -> pd.Series:
+def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX_DIGITS,
+                 known: dict[str, str] | None = None) -> pd.Series:
     """Replace every non-empty value by ``<prefix>_<hex>``, a keyed hash of it; empties stay NA.
 
     ``length`` hex digits are kept (default 32 = 128 bits; shorter only for tests). The hash of
     each distinct value is computed once (categorical codes), so this is fast on millions of
-    rows with repeated ids.
+    rows with repeated ids. ``known`` (value -> pseudonym, same salt, column and length) is read
+    and filled: a loader passes one per load, so an id in several files or tables is hashed once.
 
     Raises
     ------
@@ -77,7 +79,13 @@ def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX
         h.update(value.encode("utf-8"))
         return h.hexdigest()[:length]
 
-    mapped = [f"{prefix}_{mac(u)}" for u in distinct.tolist()]  # plain str objects: iterating the Arrow array is slow
+    values_ = distinct.tolist()  # plain str objects: iterating the Arrow array is slow
+    if known is None:
+        mapped = [f"{prefix}_{mac(u)}" for u in values_]
+    else:
+        mapped = [known.get(u) for u in values_]
+        for i in (i for i, m in enumerate(mapped) if m is None):
+            mapped[i] = known[values_[i]] = f"{prefix}_{mac(values_[i])}"
     check_distinct(mapped, column=column)
     rows = np.where(codes >= 0, inner[np.maximum(codes, 0)], -1) if len(inner) else np.full(len(codes), -1)
     out = pd.api.extensions.take(pd.array(mapped, dtype="string"), rows, allow_fill=True)
