@@ -5,6 +5,11 @@ client config: one source, or one glob over K files) so peak memory (max RSS) is
 Prints wall seconds, microseconds per row, peak RSS and the bytes of the canonical orders table.
 
 Usage: PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_loader.py [--rows 10000000] [--files 20]
+
+``--prepare CONFIG [--runs DIR]``: instead, time ``mopkit.prepare.prepare_run`` on a client config
+(load, validate, pseudonymise, stitch and write ``data/*.parquet``) in a fresh process, with its
+peak memory (VmHWM); the run folder is deleted afterwards. Baseline: issue 16's measurement of
+that step at 10M orders / 15M touchpoints, 69.5 s and a 7.7 GB parent process.
 """
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+#: A made-up client needs its own secret salt (the loader refuses to pseudonymise without one).
+SALT = "bench-loader-salt-not-a-secret"
 
 _CHILD = r"""
 import json, sys, time
@@ -50,6 +58,30 @@ def write_rows(folder: Path, n: int, files: int, seed: int = 0) -> None:
         df.to_csv(folder / f"orders_{k:02d}.csv", index=False)
 
 
+_PREPARE = r"""
+import json, shutil, sys, time
+from mopkit.prepare import prepare_run
+t = time.perf_counter()
+run_dir = prepare_run(sys.argv[1], sys.argv[2])
+sec = time.perf_counter() - t
+hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+shutil.rmtree(run_dir)
+print(json.dumps({"sec": sec, "maxrss_mb": hwm}))
+"""
+#: Issue 16's figures for "start + load + validate" at 10M orders / 15M touchpoints (before this work).
+PREPARE_BASELINE = {"sec": 69.5, "maxrss_mb": 7.7 * 1024}
+
+
+def prepare(cfg: str, runs: str) -> int:
+    out = subprocess.run([sys.executable, "-c", _PREPARE, cfg, runs], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    b = PREPARE_BASELINE
+    print(f"prepare_run {cfg}: {r['sec']:.1f} s, parent peak {r['maxrss_mb'] / 1024:.2f} GB "
+          f"(baseline, issue 16 at 10M orders / 15M touchpoints: {b['sec']} s, {b['maxrss_mb'] / 1024:.1f} GB; "
+          f"compare like with like)")
+    return 0
+
+
 def run(cfg: Path) -> dict:
     out = subprocess.run([sys.executable, "-c", _CHILD, str(cfg)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -59,7 +91,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--files", type=int, default=20)
+    ap.add_argument("--prepare", metavar="CONFIG", help="time prepare_run on this client config instead")
+    ap.add_argument("--runs", default=None, help="runs folder for --prepare (default: a temporary one)")
     a = ap.parse_args(argv)
+    if a.prepare:
+        if a.runs:
+            return prepare(a.prepare, a.runs)
+        with tempfile.TemporaryDirectory() as runs:
+            return prepare(a.prepare, runs)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "one").mkdir()
@@ -70,7 +109,7 @@ def main(argv=None) -> int:
         print(f"wrote {a.rows:,} rows as 1 file and as {a.files} files in {time.perf_counter() - t:.0f} s")
         for sub, path in (("one", "orders_00.csv"), ("many", "orders_*.csv")):
             (tmp / sub / "client.yaml").write_text(
-                f"client: {{name: bench, slug: bench}}\ndata:\n  orders:\n    - {{path: {path}}}\n", encoding="utf-8")
+                f"client: {{name: bench, slug: bench}}\nsalt: {SALT}\ndata:\n  orders:\n    - {{path: {path}}}\n", encoding="utf-8")
         res = {sub: run(tmp / sub / "client.yaml") for sub in ("one", "many")}
     for sub, r in res.items():
         label = "1 file (baseline)" if sub == "one" else f"{a.files} files"

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from .config import ClientConfig, load_config
-from .data.loader import load_tables
+from .data.loader import as_loaded, load_tables
 from .errors import RunError
 from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, write_json
 
@@ -78,13 +78,17 @@ def prepare_run(config_path: str | Path, runs_root: str | Path | None = None) ->
     Raises :class:`ConfigError` / :class:`DataError` before anything is executed.
     """
     config = load_config(config_path)
-    loaded = load_tables(config)
+    loaded = load_tables(config, compact=True)  # repeated text as categoricals until each table is written
     runs_root = Path(runs_root) if runs_root else Path.cwd() / "runs"
     run_dir = _new_run_dir(runs_root, config.slug)
     (run_dir / DATA_DIR).mkdir()
     (run_dir / OUTPUTS_DIR).mkdir()
-    for name, df in loaded.tables.items():
+    rows = {}
+    for name in list(loaded.tables):  # one table as text at a time, freed once written
+        df = as_loaded(loaded.tables.pop(name))
         df.to_parquet(run_dir / DATA_DIR / f"{name}.parquet", index=False)
+        rows[name] = len(df)
+        del df
     loaded.health.to_csv(run_dir / DATA_DIR / "health.csv", index=False)
     if loaded.stitching is not None:
         loaded.stitching.to_csv(run_dir / DATA_DIR / "stitching.csv", index=False)
@@ -97,7 +101,7 @@ def prepare_run(config_path: str | Path, runs_root: str | Path | None = None) ->
             name: [{"path": str(s.path), "sha256": _sha256(s.path), "bytes": s.path.stat().st_size} for s in srcs]
             for name, srcs in config.sources.items()
         },
-        "rows": {name: len(df) for name, df in loaded.tables.items()},
+        "rows": rows,
         "versions": _versions(),
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "notebooks": [],

@@ -128,13 +128,104 @@ def _check_bad_share(n_bad: int, n: int, raw, mask, src: TableSource, source_col
         )
 
 
+def _distinct(s: pd.Series, *, per_row_ok: bool = False) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct values as text): ``text[codes]`` is ``s.astype("str")``; code -1 is a missing value.
+
+    ``per_row_ok``: a column of mostly distinct values (order ids) comes back as it is, with codes
+    ``0..n-1`` (hashing it would cost more than it saves)."""
+    if not (pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+        s = s.astype("str")  # numbers, dates: their text first, as a whole column (as before)
+    head = s.iloc[:10_000]
+    if per_row_ok and not isinstance(s.dtype, pd.CategoricalDtype) and len(s) > 2 * len(head) \
+            and head.nunique(dropna=False) > len(head) // 2:
+        return np.arange(len(s)), s.astype("str").reset_index(drop=True)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(uniq).astype("str")
+
+
+def _clean_text(text: pd.Series, c: Column, src: TableSource) -> tuple[pd.Series, np.ndarray]:
+    """Clean distinct values of an id, text or contact column: (clean text as ``str``, empty mask).
+
+    Per value: stripped, ids without spreadsheet protection, ``nan``/``none``/``null`` empty,
+    status and channel names mapped, path steps mapped, the config's value map applied, the
+    column's default for empty text."""
+    text = text.str.strip()
+    if c.kind == "id":  # ids exported as ="123", '123 or with a leading tab keep their digits
+        text = clean_ids(text)
+    empty = text.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null"])
+    text = text.mask(empty)
+    if c.name == "status":
+        text = _normalise_values(text, STATUS_VALUES, src.values.get("status", {})).mask(empty, c.default)
+    elif c.name == "channel":
+        text = _normalise_values(text, CHANNEL_VALUES, src.values.get("channel", {})).mask(empty, c.default)
+    elif c.name == "path":  # "抖音 > 天猫" -> "douyin > tmall"
+        steps = text.fillna("").str.split(">").explode().str.strip()
+        steps = _normalise_values(steps, CHANNEL_VALUES, src.values.get("channel", {}))
+        text = steps.groupby(level=0).agg(" > ".join).mask(empty)
+    elif c.name in src.values:
+        text = text.map(lambda v, m=src.values[c.name]: m.get(v, v))
+    if c.default is not None and c.kind == "text":
+        text = text.fillna(c.default)
+    return text.astype("str"), empty.to_numpy(bool)
+
+
+def _take(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Series:
+    """``text[codes]`` per row (Arrow's take), missing (code -1) as ``fill`` when given."""
+    if len(text) == len(codes) and len(codes) and codes[-1] == len(codes) - 1:  # all distinct, none missing: in row order
+        return pd.Series(text.array, index=index)
+    out = pd.Series(pd.api.extensions.take(text.array, codes, allow_fill=True), index=index)
+    if fill is not None and (codes < 0).any():
+        out = out.fillna(fill)
+    return out
+
+
+def _categorical(text: pd.Series, codes: np.ndarray, fill, index: pd.Index) -> pd.Series:
+    """``_take(text, codes, fill)`` as a categorical: the distinct values once, a code per row."""
+    inner, cats = pd.factorize(text, use_na_sentinel=True)  # cleaning may merge values, empties are missing
+    cats = pd.Index(cats, dtype="str")
+    if len(inner) == len(cats) and (inner == np.arange(len(inner))).all():  # nothing merged, nothing emptied
+        rows = codes.copy()
+    else:
+        rows = np.where(codes >= 0, inner[np.maximum(codes, 0)] if len(inner) else -1, -1)
+    if fill is not None and (rows < 0).any():
+        at = cats.get_indexer([fill])[0]
+        if at < 0:
+            cats, at = cats.append(pd.Index([fill], dtype="str")), len(cats)
+        rows[rows < 0] = at
+    return pd.Series(pd.Categorical.from_codes(rows, categories=cats), index=index)
+
+
+def as_text(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``df`` with its categorical columns (but ``keep``) as ``str`` columns (Arrow's take), a new frame."""
+    out = df.copy(deep=False)  # copy-on-write: the columns replaced below are new, the rest shared
+    done: list[tuple[pd.Series, pd.Series]] = []
+    for c in df.columns:
+        col = df[c]
+        if c in keep or not isinstance(col.dtype, pd.CategoricalDtype):
+            continue
+        codes = col.cat.codes.to_numpy()
+        same = [t for src, t in done if np.may_share_memory(src.cat.codes.to_numpy(), codes)
+                and src.cat.categories.equals(col.cat.categories) and (src.cat.codes.to_numpy() == codes).all()]
+        if same:  # the same column twice (platform_customer_id before any stitching): one text column, shared
+            out[c] = same[0]
+            continue
+        cats = pd.array(col.cat.categories.astype("str"), dtype="str")
+        out[c] = pd.Series(pd.api.extensions.take(cats, codes, allow_fill=True), index=df.index)
+        done.append((col, out[c]))
+    return out
+
+
 def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt: str, *,
-                 fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None) -> pd.DataFrame:
+                 fname: str | None = None, table: Table | None = None, cols: dict[str, str] | None = None,
+                 compact: bool = False, known: dict[str, str] | None = None) -> pd.DataFrame:
     """Map, parse, validate and pseudonymise one raw table (see the module docstring for the rules).
 
     ``table`` and ``cols`` (canonical -> header) override the canonical table of ``src.table`` and
     the header resolution (the export path of :mod:`mopkit.data.exports` uses them for order lines).
     Exact duplicate rows and key clashes are handled per table after stacking (:func:`load_tables`).
+    ``compact``: id and text columns whose values repeat come as categoricals (one code per row);
+    :func:`as_text` turns them into the ``str`` columns returned without it. ``known``: customer id
+    pseudonyms already computed in this load (see :func:`mopkit.data.privacy.pseudonymise`).
     """
     table = table or TABLES[src.table]
     fname = fname or src.path.name
@@ -145,11 +236,14 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
     n = len(raw)
     ledger.add(src.table, fname, "read", "rows read", n)
     out = pd.DataFrame(index=raw.index)
-    drop = pd.Series("", index=raw.index, dtype=object)  # first reason a row is dropped
+    reasons: list[str] = [""]
+    drop = np.zeros(n, np.int16)  # per row: index into ``reasons`` of the first reason it is dropped (0: kept)
 
-    def mark(mask: pd.Series, reason: str) -> None:
-        mask = mask & (drop == "")
-        drop[mask] = reason
+    def mark(mask, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & (drop == 0)
+        if mask.any():
+            reasons.append(reason)
+            drop[mask] = len(reasons) - 1
 
     for col in table.columns:
         c: Column = col
@@ -160,40 +254,38 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                 out[c.name] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
             elif c.kind in ("count", "number"):
                 out[c.name] = np.nan
+            elif compact:
+                text = pd.Series([] if c.default is None else [c.default], dtype="str")
+                out[c.name] = _categorical(text, np.full(n, -1 if c.default is None else 0, np.int8), None, raw.index)
             else:
                 out[c.name] = pd.Series(c.default if c.default is not None else np.nan, index=raw.index, dtype="str")
             continue
         s = raw[cols[c.name]]
         srccol = cols[c.name]
         if c.kind in ("id", "text", "contact"):
-            text = s.astype("str").str.strip()
-            if c.kind == "id":  # ids exported as ="123", '123 or with a leading tab keep their digits
-                text = clean_ids(text)
-            empty = text.isna() | (text == "") | text.str.lower().isin(["nan", "none", "null"])
-            text = text.mask(empty)
+            # every step is per value: run it on the distinct values, map back with their codes
+            codes, uniq = _distinct(s, per_row_ok=c.name != "customer_id")
+            text, empty_u = _clean_text(uniq, c, src)
+            empty = empty_u[codes] if len(uniq) else np.ones(n, bool)
+            empty[codes < 0] = True
             if c.kind == "id" and c.required:
                 mark(empty, f"missing {c.name}")
             if c.name == "status":
-                text = _normalise_values(text, STATUS_VALUES, src.values.get("status", {})).mask(empty, c.default)
-                unknown = ~text.isin(["paid", "refunded", "cancelled"])
-                if unknown.any():
-                    vals = sorted(text[unknown].unique().tolist())[:10]
+                unknown_u = ~text.isin(["paid", "refunded", "cancelled"]).to_numpy(bool)
+                if unknown_u.any():
+                    vals = sorted(text[unknown_u].unique().tolist())[:10]
+                    unknown = unknown_u[np.maximum(codes, 0)]
+                    unknown[codes < 0] = c.default not in ("paid", "refunded", "cancelled")
                     raise DataError(
                         f"unknown order status values {vals}", file=src.path, column=srccol,
                         examples=_examples(raw, unknown, srccol),
                         fix="map them in the client config: data.orders.values: {status: {<value>: paid|refunded|cancelled}}",
                     )
-            elif c.name == "channel":
-                text = _normalise_values(text, CHANNEL_VALUES, src.values.get("channel", {})).mask(empty, c.default)
-            elif c.name == "path":  # "抖音 > 天猫" -> "douyin > tmall"
-                steps = text.fillna("").str.split(">").explode().str.strip()
-                steps = _normalise_values(steps, CHANNEL_VALUES, src.values.get("channel", {}))
-                text = steps.groupby(level=0).agg(" > ".join).mask(empty)
-            elif c.name in src.values:
-                text = text.map(lambda v, m=src.values[c.name]: m.get(v, v))
-            if c.default is not None and c.kind == "text":
-                text = text.fillna(c.default)
-            out[c.name] = text.astype("str")
+            if c.name == "customer_id" and table is not TABLES["campaigns"]:  # pseudonymised here: once per distinct id
+                text = pseudonymise(text, salt, column="customer_id", known=known).astype("str")
+            fill = c.default if c.kind == "text" else None
+            few = compact and len(text) <= n // 2  # repeated values: one code per row
+            out[c.name] = _categorical(text, codes, fill, raw.index) if few else _take(text, codes, fill, raw.index)
         elif c.kind in ("time", "date"):
             parsed, bad = parse_datetimes(s)
             _check_bad_share(int(bad.sum()), n, raw, bad, src, srccol, "dates",
@@ -227,27 +319,26 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
                 ledger.add(src.table, fname, "repaired", f"{c.name} text cleaned (currency sign, separators)", int(cleaned.sum()))
             out[c.name] = parsed.astype("float64")
 
-    for reason, cnt in drop[drop != ""].value_counts().items():
-        ledger.add(src.table, fname, "dropped", reason, int(cnt))
-    out = out[drop == ""].copy()
+    dropped = drop != 0
+    if dropped.any():
+        for reason, cnt in pd.Series(np.asarray(reasons, dtype=object)[drop[dropped]]).value_counts().items():
+            ledger.add(src.table, fname, "dropped", reason, int(cnt))
+        out = out[~dropped]
 
     if table is TABLES["orders"]:  # order rows (an export's lines are repaired once grouped into orders)
         out = repair_refunds(out, ledger, fname)
 
-    if "customer_id" in out:
+    if "customer_id" in out and table is TABLES["campaigns"]:
+        # a send log mopkit wrote (outputs/triggers_send_log.csv) comes back with this client's
+        # pseudonyms: keep those as they are (hashing them again would match no order); raw
+        # ids the merchant mapped back are pseudonymised as in every table (other tables: above)
         ids = out["customer_id"]
-        if table is TABLES["campaigns"]:
-            # a send log mopkit wrote (outputs/triggers_send_log.csv) comes back with this client's
-            # pseudonyms: keep those as they are (hashing them again would match no order); raw
-            # ids the merchant mapped back are pseudonymised as in every table
-            done = ids.astype("string").str.fullmatch(PSEUDONYM_RE).fillna(False).to_numpy(bool)
-            hashed = pseudonymise(ids.mask(done), salt, column="customer_id")
-            out["customer_id"] = hashed.mask(done, ids.astype("string")).astype("str")
-            if done.any():
-                ledger.add("campaigns", fname, "note", "customer ids already pseudonyms (a mopkit send log): kept as they are",
-                           int(done.sum()))
-        else:
-            out["customer_id"] = pseudonymise(ids, salt, column="customer_id").astype("str")
+        done = ids.astype("string").str.fullmatch(PSEUDONYM_RE).fillna(False).to_numpy(bool)
+        hashed = pseudonymise(ids.mask(done), salt, column="customer_id")
+        out["customer_id"] = hashed.mask(done, ids.astype("string")).astype("str")
+        if done.any():
+            ledger.add("campaigns", fname, "note", "customer ids already pseudonyms (a mopkit send log): kept as they are",
+                       int(done.sum()))
     for c in (x.name for x in table.columns if x.kind == CONTACT_KIND):
         if c in cols:
             norm, masked = normalise_contact(out[c], c)
@@ -264,7 +355,7 @@ def canonicalise(raw: pd.DataFrame, src: TableSource, ledger: HealthLedger, salt
 def repair_refunds(orders: pd.DataFrame, ledger: HealthLedger, fname: str) -> pd.DataFrame:
     """The two refund repairs, counted in the ledger: a refunded order without a refund amount is a
     full refund; a refund above the amount is capped at it. Returns a repaired copy."""
-    out = orders.copy()
+    out = orders.copy(deep=False)  # copy-on-write: only the columns repaired below are copied
     refunded_no_amount = (out["status"] == "refunded") & (out["refund_amount"] <= 0)
     if refunded_no_amount.any():
         out.loc[refunded_no_amount, "refund_amount"] = out.loc[refunded_no_amount, "amount"]

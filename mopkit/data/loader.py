@@ -26,14 +26,17 @@ import pandas as pd
 
 from ..config import ClientConfig, TableSource
 from ..errors import DataError
-from .canonical import (ALIASES, CHANNEL_VALUES, MAX_BAD_SHARE, STATUS_VALUES, canonicalise,  # noqa: F401  (re-exported)
-                        missing_columns_error)
+from .canonical import (ALIASES, CHANNEL_VALUES, MAX_BAD_SHARE, STATUS_VALUES, as_text,  # noqa: F401  (re-exported)
+                        canonicalise, missing_columns_error)
 from .health import HealthLedger, reconcile
 from .readers import read_raw
 from .schema import TABLES
 
 #: Tables whose identical rows are real rows (kept); in every other table they are dropped and counted.
 KEEP_IDENTICAL_ROWS = ("order_items", "paths")
+#: Tables loaded with ``compact=True`` keep repeated text as categoricals (the big ones; customers and
+#: the rest go through the stitching's merges as text).
+COMPACT_TABLES = ("orders", "touchpoints", "events")
 NO_PLATFORM = "unknown"
 _WINDOW_COLUMN = {"orders": "order_time", "touchpoints": "touch_time", "events": "event_time", "ad_spend": "date"}
 
@@ -53,7 +56,7 @@ def _drop(df: pd.DataFrame, mask, table: str, reason: str, ledger: HealthLedger)
     """Drop the rows of ``mask``, counted per source file."""
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
-        for f, cnt in df.loc[mask, "source_file"].value_counts(sort=False).items():
+        for f, cnt in df.loc[mask, "source_file"].astype("str").value_counts(sort=False).items():
             ledger.add(table, str(f), "dropped", reason, int(cnt))
         return df[~mask].reset_index(drop=True)
     return df
@@ -67,8 +70,35 @@ def _label(src: TableSource, config: ClientConfig) -> str:
         return src.path.name
 
 
+#: Columns the loader adds to every row, held as categoricals (one code per row, not one string).
+LABELS = ("source_file", "platform")
+
+
+def _label_column(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value], dtype="str"))
+
+
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if len(parts) == 1:
+        return parts[0]
+    for c in parts[0].columns:
+        is_cat = [isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts if c in p]
+        if all(is_cat):  # the same categories in every part, so that the stacked column stays categorical
+            cats = pd.Index(pd.unique(np.concatenate([p[c].cat.categories.to_numpy(dtype=object) for p in parts])), dtype="str")
+            parts = [p.assign(**{c: p[c].cat.set_categories(cats)}) for p in parts]
+        elif any(is_cat):  # a compact part beside an export's text: text everywhere
+            parts = [p.assign(**{c: as_text(p[[c]])[c]}) if c in p and isinstance(p[c].dtype, pd.CategoricalDtype) else p
+                     for p in parts]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _finish_labels(col: pd.Series) -> pd.Series:
+    """The categorical a ``str`` column's ``astype("category")`` gives: the values present, sorted."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return col.astype("str").astype("category")
+    col = col.cat.remove_unused_categories()
+    cats = pd.Index(sorted(str(v) for v in col.cat.categories), dtype="str")
+    return col.cat.set_categories(cats) if not col.cat.categories.equals(cats) else col
 
 
 def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
@@ -86,12 +116,19 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     key = list(TABLES[name].key)
     if name not in KEEP_IDENTICAL_ROWS:
         data = [c for c in df.columns if c != "source_file"]
-        if key:  # identical rows share their key: compare whole rows only where the key repeats (memory)
-            cand = df.duplicated(key, keep=False).to_numpy()
+        # identical rows share their key (or their time): compare whole rows only where that repeats
+        first = key or ([_WINDOW_COLUMN[name]] if name in _WINDOW_COLUMN else [])
+        if len(key) == 1 and _all_distinct(df[key[0]]):  # the usual case, by Arrow's hash count
+            return df
+        if first:
+            cand = df.duplicated(first, keep=False).to_numpy()
             exact = np.zeros(len(df), bool)
-            exact[cand] = df.loc[cand, data].duplicated(keep="first").to_numpy()
+            if cand.any():
+                exact[cand] = df.loc[cand, data].duplicated(keep="first").to_numpy()
         else:
             exact = df.duplicated(data, keep="first").to_numpy()
+        if key and not exact.any() and not cand.any():  # every key is unique: no exact duplicate and no clash
+            return df
         df = _drop(df, exact, name, "exact duplicate row", ledger)
     if key:
         clash = df.duplicated(key, keep=False)
@@ -109,6 +146,25 @@ def _dedupe(df: pd.DataFrame, name: str, ledger: HealthLedger) -> pd.DataFrame:
     return df
 
 
+def _all_distinct(col: pd.Series) -> bool:
+    """Whether no two values of ``col`` are equal (missing values count as one value, as in ``duplicated``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return len(pd.unique(col.cat.codes.to_numpy())) == len(col)
+    values = col.array
+    # Arrow-backed text: its chunks as they are (the Arrow protocol, no copy); else via numpy
+    arr = values.__arrow_array__() if hasattr(values, "__arrow_array__") else pa.array(values, from_pandas=True)
+    # sorted, equal values are neighbours: Arrow's sort and one comparison beat a hash table of every value
+    srt = pc.take(arr, pc.array_sort_indices(arr))
+    if srt.null_count > 1:
+        return False
+    if isinstance(srt, pa.ChunkedArray):
+        srt = srt.combine_chunks()
+    return len(srt) < 2 or not pc.any(pc.equal(srt.slice(1), srt.slice(0, len(srt) - 1))).as_py()
+
+
 def _namespace_ids(tables: dict[str, pd.DataFrame], ledger: HealthLedger) -> None:
     """Order ids unique per platform become ``platform:id`` when orders of several platforms are stacked.
 
@@ -122,12 +178,12 @@ def _namespace_ids(tables: dict[str, pd.DataFrame], ledger: HealthLedger) -> Non
         return
     bare = o["order_id"]
     has = o["platform"] != NO_PLATFORM
-    tables["orders"] = o.assign(order_id=bare.where(~has, o["platform"] + ":" + bare))
+    tables["orders"] = o.assign(order_id=bare.where(~has, o["platform"].astype("str") + ":" + bare))
     items = tables.get("order_items")
     if items is None:
         return
     ih = items["platform"] != NO_PLATFORM
-    new_id = items["order_id"].where(~ih, items["platform"] + ":" + items["order_id"])
+    new_id = items["order_id"].where(~ih, items["platform"].astype("str") + ":" + items["order_id"])
     if (~ih).any():  # lines without a platform: look the bare id up among every platform's orders
         ref = pd.DataFrame({"bare": bare.to_numpy(), "full": tables["orders"]["order_id"].to_numpy()})
         n_owner = ref.groupby("bare", sort=False)["full"].transform("size")
@@ -156,7 +212,7 @@ def _in_set(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     return pc.is_in(arr, value_set=ref).to_numpy(zero_copy_only=False)
 
 
-def load_tables(config: ClientConfig) -> LoadResult:
+def load_tables(config: ClientConfig, *, compact: bool = False) -> LoadResult:
     """Read, validate, stack, pseudonymise and stitch every table in ``config``.
 
     Each table may come from several files (``config.sources[table]``, in config order); each row
@@ -171,6 +227,9 @@ def load_tables(config: ClientConfig) -> LoadResult:
         ``tables``: canonical DataFrames by name (only the tables the config names or an export fills);
         ``health``: the ledger (table, file, kind, reason, rows), reconciling per table and per file;
         ``stitching``: the cross-platform customer report.
+        With ``compact=True`` the id and text columns of :data:`COMPACT_TABLES` whose values repeat
+        are categoricals (a fraction of the memory); :func:`as_loaded` turns a table into exactly
+        what ``compact=False`` returns (``prepare_run`` does it one table at a time while writing).
 
     Raises
     ------
@@ -185,22 +244,27 @@ def load_tables(config: ClientConfig) -> LoadResult:
     salt = config.resolved_salt()
     parts: dict[str, list[pd.DataFrame]] = {}
     late: dict[str, list[pd.DataFrame]] = {}
+    known: dict[str, str] = {}  # customer id -> pseudonym: an id in several files or tables is hashed once
     order = ["orders"] + [t for t in config.sources if t != "orders"]
     for name in order:
         for src in config.sources[name]:
             fname = _label(src, config)
-            raw = read_raw(src)
-            if name == "orders" and is_export(src):
+            export = name == "orders" and is_export(src)
+            raw = read_raw(src, categorical=not export)  # canonicalise cleans text per distinct value
+            if export:
                 got = load_export(raw, src, ledger, salt, fname)
             else:
-                got = {name: canonicalise(raw, src, ledger, salt, fname=fname)}
+                got = {name: canonicalise(raw, src, ledger, salt, fname=fname, compact=compact and name in COMPACT_TABLES,
+                                          known=known)}
+            del raw
             for t, df in got.items():
-                df["source_file"] = fname
-                df["platform"] = src.platform or NO_PLATFORM
+                df["source_file"] = _label_column(fname, len(df))
+                df["platform"] = _label_column(src.platform or NO_PLATFORM, len(df))
                 # a table's own files first, then what order exports add to it (their values come second)
                 (parts if t == name else late).setdefault(t, []).append(df)
     for t, dfs in late.items():
         parts.setdefault(t, []).extend(dfs)
+    del known
 
     names = ["orders"] + [t for t in TABLES if t != "orders" and t in parts]
     tables: dict[str, pd.DataFrame] = {name: _stack(parts.pop(name)) for name in names}  # pop: the per-file frames are freed
@@ -231,7 +295,15 @@ def load_tables(config: ClientConfig) -> LoadResult:
         for f in dict.fromkeys(files):
             if (name, f) in was_read:
                 ledger.add(name, f, "kept", "rows kept", int(kept.get(f, 0)))
-        for c in ("source_file", "platform"):
-            df[c] = df[c].astype("category")
+        for c in LABELS:
+            df[c] = _finish_labels(df[c])
     ledger.check()
+    if not compact:
+        tables = {name: as_loaded(df) for name, df in tables.items()}
     return LoadResult(tables, ledger.frame(), stitching)
+
+
+def as_loaded(df: pd.DataFrame) -> pd.DataFrame:
+    """A table of ``load_tables(config, compact=True)`` as ``load_tables(config)`` returns it
+    (categorical text as ``str``; ``source_file`` and ``platform`` stay categorical)."""
+    return as_text(df, keep=LABELS)

@@ -87,12 +87,21 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         return out, pd.Series(False, index=values.index), pd.Series(False, index=values.index)
     text = values.astype("string[pyarrow]").str.strip()  # Arrow string kernels: no Python call per row
     empty = text.isna() | (text == "")
-    stripped = text.str.replace(_AMOUNT_STRIP, "", regex=True)
-    # accounting negatives "(12.00)"
-    stripped = stripped.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
-    parsed = pd.to_numeric(stripped, errors="coerce").astype("float64")
-    bad = ~empty & parsed.isna()
-    cleaned = ~empty & ~bad & (stripped != text)
+    # plain numbers first (C parser); only the others are cleaned, by a regex that needs Python's re
+    # (``\s``): a plain number has nothing the cleaning removes, so both give the same value
+    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    todo = (~empty & parsed.isna()).to_numpy(bool)
+    bad = pd.Series(False, index=values.index)
+    cleaned = pd.Series(False, index=values.index)
+    if todo.any():
+        sub = text[todo]
+        stripped = sub.str.replace(_AMOUNT_STRIP, "", regex=True)
+        # accounting negatives "(12.00)"
+        stripped = stripped.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+        again = pd.to_numeric(stripped, errors="coerce").astype("float64")
+        parsed[todo] = again.to_numpy()
+        bad[todo] = again.isna().to_numpy()
+        cleaned[todo] = (again.notna() & (stripped != sub)).fillna(False).to_numpy(bool)
     return parsed, bad, cleaned
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -42,12 +43,14 @@ def _key(salt: str) -> bytes:
     return key
 
 
-def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX_DIGITS) -> pd.Series:
+def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX_DIGITS,
+                 known: dict[str, str] | None = None) -> pd.Series:
     """Replace every non-empty value by ``<prefix>_<hex>``, a keyed hash of it; empties stay NA.
 
     ``length`` hex digits are kept (default 32 = 128 bits; shorter only for tests). The hash of
     each distinct value is computed once (categorical codes), so this is fast on millions of
-    rows with repeated ids.
+    rows with repeated ids. ``known`` (value -> pseudonym, same salt, column and length) is read
+    and filled: a loader passes one per load, so an id in several files or tables is hashed once.
 
     Raises
     ------
@@ -57,20 +60,36 @@ def pseudonymise(values: pd.Series, salt: str, *, column: str, length: int = HEX
     """
     key = _key(salt)
     prefix = PREFIX.get(column, column[:2])
-    text = values.astype("string").str.strip()
+    if not (pd.api.types.is_string_dtype(values.dtype) or isinstance(values.dtype, pd.CategoricalDtype)):
+        values = values.astype("string")  # numbers, dates: their text first, as a whole column
+    # every step below is per value, so it runs on the distinct values (an id repeats once per
+    # order) and is mapped back with their codes (Arrow's take: no Python object per row)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques).astype("string").str.strip()
     text = text.mask(text == "")
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    inner, distinct = pd.factorize(text, use_na_sentinel=True)  # cleaning may merge raw values (" a" and "a")
     digest = max((length + 1) // 2, 1)
-    mapped = [
-        f"{prefix}_{hashlib.blake2b((column + ':' + u).encode('utf-8'), key=key, digest_size=digest).hexdigest()[:length]}"
-        for u in uniques
-    ]
+    # blake2b(column + ":" + value, key): the keyed state after "column:" is computed once and copied
+    # per value (the same hash; a fresh keyed hash per value costs half again as much)
+    keyed = hashlib.blake2b(key=key, digest_size=digest)
+    keyed.update((column + ":").encode("utf-8"))
+
+    def mac(value: str) -> str:
+        h = keyed.copy()
+        h.update(value.encode("utf-8"))
+        return h.hexdigest()[:length]
+
+    values_ = distinct.tolist()  # plain str objects: iterating the Arrow array is slow
+    if known is None:
+        mapped = [f"{prefix}_{mac(u)}" for u in values_]
+    else:
+        mapped = [known.get(u) for u in values_]
+        for i in (i for i, m in enumerate(mapped) if m is None):
+            mapped[i] = known[values_[i]] = f"{prefix}_{mac(values_[i])}"
     check_distinct(mapped, column=column)
-    out = pd.Series(pd.array([None] * len(values), dtype="string"), index=values.index)
-    has = codes >= 0
-    if has.any():
-        out[has] = pd.array(mapped, dtype="string")[codes[has]]
-    return out
+    rows = np.where(codes >= 0, inner[np.maximum(codes, 0)], -1) if len(inner) else np.full(len(codes), -1)
+    out = pd.api.extensions.take(pd.array(mapped, dtype="string"), rows, allow_fill=True)
+    return pd.Series(out, index=values.index)
 
 
 def check_distinct(pseudonyms: list[str], *, column: str) -> None:

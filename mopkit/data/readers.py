@@ -94,8 +94,32 @@ def _xlsx_engine() -> str:
     return "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
 
 
-def read_raw(src: TableSource) -> pd.DataFrame:
-    """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong."""
+#: A Parquet text column is read as a dictionary when its first rows hold at most this share of distinct values.
+REPEATED_SHARE = 0.2
+
+
+def _repeated_text_columns(path: Path, sample_rows: int = 100_000) -> list[str]:
+    """Text columns of a Parquet file whose values repeat (channel, status; not order ids), judged on
+    its first rows: read as Arrow dictionaries they cost a code per row. A column of mostly distinct
+    values is cheaper as plain text (a dictionary as long as the column helps nobody)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    pf = pq.ParquetFile(path)
+    cols = [f.name for f in pf.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    if not cols or pf.metadata.num_rows == 0:
+        return []
+    head = next(pf.iter_batches(batch_size=sample_rows, columns=cols))
+    return [c for c in cols if pc.count_distinct(head.column(c)).as_py() <= REPEATED_SHARE * head.num_rows]
+
+
+def read_raw(src: TableSource, *, categorical: bool = False) -> pd.DataFrame:
+    """Read the file behind ``src``; raise :class:`DataError` naming the file for anything wrong.
+
+    ``categorical``: Parquet text columns whose values repeat come as categoricals (Arrow
+    dictionaries: each distinct value stored once), for a caller that works on distinct values.
+    """
     path = src.path
     if not path.exists():
         raise DataError(f"the {src.table} file does not exist", file=path, fix=f"check data.{src.table}.path in the client config (relative paths are relative to the config file)")
@@ -108,17 +132,22 @@ def read_raw(src: TableSource) -> pd.DataFrame:
                 fmt = "xlsx"
     try:
         if fmt == "csv":
-            text, _ = decode(path.read_bytes(), src.encoding, path)
+            data = path.read_bytes()
+            text, enc = decode(data, src.encoding, path)
             if not text.strip():
                 raise DataError(f"the {src.table} file is empty", file=path, fix="export the table again; it has no header and no rows")
             sep = sniff_separator(text, path)
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep, skipinitialspace=True)
+            # the parser reads the bytes in the encoding just checked (the decoded text through a
+            # StringIO would be encoded again, chunk by chunk, in Python)
+            encoding = "utf-8-sig" if enc in ("utf-8", "utf-8-sig") else enc
+            df = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, sep=sep,
+                             skipinitialspace=True)
             if not isinstance(df.index, pd.RangeIndex):  # pandas moved surplus fields into the index
                 raise _too_many_fields(text, sep, path, src.table)
         elif fmt == "xlsx":
             df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=str, keep_default_na=False, engine=_xlsx_engine())
         else:
-            df = pd.read_parquet(path)
+            df = pd.read_parquet(path, read_dictionary=_repeated_text_columns(path) if categorical else None)
     except DataError:
         raise
     except pd.errors.ParserError as exc:

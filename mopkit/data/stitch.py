@@ -70,6 +70,12 @@ def _mapped(ids: pd.Series, person: pd.Series) -> np.ndarray:
     return person.reindex(pd.Index(uniq).astype(str)).to_numpy()[codes]
 
 
+def _n_distinct(codes: np.ndarray) -> int:
+    """How many distinct values factorize codes stand for (-1, missing, not counted)."""
+    codes = codes[codes >= 0]
+    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+
+
 def _platform_lists(person: pd.Series, platform: pd.Series) -> pd.Series:
     """Per person, the sorted platforms they bought on joined by "|" (vectorised over the few platforms)."""
     pairs = pd.DataFrame({"person": person.to_numpy(), "platform": platform.to_numpy()}).drop_duplicates()
@@ -114,8 +120,13 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
         person = pd.Series(dtype=object)
     tables["orders"] = o
 
-    plat = o["platform"].astype(str)
+    # the counts below on integer codes: each id column is hashed once, not once per count
+    p_codes, p_names = pd.factorize(o["platform"], use_na_sentinel=True)
+    p_names = np.array([str(v) for v in p_names], dtype=object)
+    after, after_ids = pd.factorize(o["customer_id"], use_na_sentinel=True)
+    before = pd.factorize(o["platform_customer_id"], use_na_sentinel=True)[0] if len(edges) else after
     if cust is not None:
+        plat = pd.Series(p_names[p_codes] if len(p_names) else np.array([], dtype=object), index=o.index)
         per_person = _platform_lists(o["customer_id"], plat)
         c = cust.assign(customer_id=_mapped(cust["customer_id"], person)) if len(edges) else cust.copy()
         merged = c.duplicated("customer_id", keep="first")
@@ -136,20 +147,27 @@ def stitch_customers(tables: dict[str, pd.DataFrame], ledger=None) -> tuple[dict
                 ledger.add("customers", str(f), "dropped", "same person as another customer row (stitched)", int(cnt))
 
     rows = []
-    for p in sorted(plat.unique()):
-        m = plat == p
-        rows.append(("customers_before", p, "", int(o.loc[m, "platform_customer_id"].nunique())))
-        rows.append(("customers_after", p, "", int(o.loc[m, "customer_id"].nunique())))
-    rows.append(("customers_before", "all", "", int(o["platform_customer_id"].nunique())))
-    rows.append(("customers_after", "all", "", int(o["customer_id"].nunique())))
-    n_plat = o.groupby("customer_id", sort=False)["platform"].nunique()
-    multi = n_plat.index[n_plat >= 2]
+    for k in sorted(range(len(p_names)), key=lambda k: p_names[k]):
+        m = p_codes == k
+        rows.append(("customers_before", p_names[k], "", _n_distinct(before[m])))
+        rows.append(("customers_after", p_names[k], "", _n_distinct(after[m])))
+    rows.append(("customers_before", "all", "", _n_distinct(before)))
+    rows.append(("customers_after", "all", "", _n_distinct(after)))
+    # platforms per person: distinct (person, platform) pairs counted per person
+    ok = (after >= 0) & (p_codes >= 0)
+    seen = np.zeros((len(after_ids), len(p_names)), bool)  # person x platform (a handful of platforms)
+    seen[after[ok], p_codes[ok]] = True
+    n_plat = seen.sum(axis=1)
+    del seen
+    multi = pd.Index(after_ids[n_plat >= 2])
     rows.append(("multi_platform_customers", "all", "", int(len(multi))))
     rows.append(("multi_platform_3plus", "all", "", int((n_plat >= 3).sum())))
     counts = o.index.isin(counted_orders(o[["status"]] if "status" in o else o[[]]).index)  # no copy of the table
     amount = o["amount"].to_numpy(float)
     gmv = float(amount[counts].sum())
-    share = float(amount[counts & o["customer_id"].isin(multi).to_numpy()].sum()) / gmv if gmv else 0.0
+    in_multi = np.zeros(len(o), bool)
+    in_multi[after >= 0] = (n_plat >= 2)[after[after >= 0]]
+    share = float(amount[counts & in_multi].sum()) / gmv if gmv else 0.0
     rows.append(("multi_platform_gmv_share", "all", "", round(share, 6)))
     if len(edges):
         cp = o[["platform_customer_id", "platform"]].drop_duplicates().rename(columns={"platform_customer_id": "cust"})
