@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..data.orders import refund_of
 from ..errors import DataError, InsufficientDataError
@@ -29,6 +31,9 @@ from ..i18n import t as _t
 SEP = " > "
 DIRECT = "direct"
 EMPTY_PATHS = ("direct", "drop")
+#: Canonical columns :func:`build_journeys` reads (a notebook reads only these from the run's tables).
+TOUCH_COLUMNS = ["customer_id", "touch_time", "channel"]
+ORDER_COLUMNS = ["order_id", "customer_id", "order_time", "amount", "status", "refund_amount"]
 _MATRIX_MAX_STEPS = 64  # above this many steps per journey, paths are joined as strings instead
 
 
@@ -190,6 +195,59 @@ def _aggregate(path_id, strings, steps, converted, value) -> pd.DataFrame:
     return out.sort_values(["conversions", "path"], ascending=[False, True], ignore_index=True)
 
 
+def _ids(s: pd.Series) -> pa.Array:
+    """Ids as an Arrow string array (text as the old ``astype("string")`` gave it; no Python objects
+    for the usual Arrow-backed string columns)."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        s = s.astype("string")
+    arr = pa.array(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 nanoseconds since 1970, missing mask) of a date/time column."""
+    v = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return v.view(np.int64), np.isnat(v)
+
+
+def _status_mask(orders: pd.DataFrame, status: str, word: str) -> np.ndarray:
+    """Rows whose status, lower-cased, is ``word`` (the few distinct statuses are compared once)."""
+    code, names = pd.factorize(orders[status])
+    hit = (pd.Series(np.asarray(names, dtype=object), dtype="string").str.lower() == word).fillna(False)
+    return np.append(hit.to_numpy(dtype=bool), False)[code]  # code -1 (missing) -> False
+
+
+# Touch -> journey assignment, run by DuckDB on integer times and Arrow id strings (joins and
+# windows over 10M orders / 15M touches in a few seconds, no Python objects per row).
+#   o_in: oi (position of the order in time order, -1 when left out), cust, ns
+#   t:    the touches kept so far: row, cust, ns, ch
+_SQL_MATCH = """
+CREATE TEMP TABLE m AS
+SELECT t.row, t.cust, t.ns, t.ch, o1.oi, o1.ns AS ons
+FROM t ASOF LEFT JOIN (SELECT cust, ns, min(oi) AS oi FROM o_in WHERE oi >= 0 GROUP BY cust, ns) o1
+  ON t.cust = o1.cust AND t.ns <= o1.ns
+"""
+# touches after the customer's last order: one open journey per customer, ``last`` its end
+_SQL_TRAILING = """
+CREATE TEMP TABLE tr AS
+SELECT row, cust, ns, ch, max(ns) OVER (PARTITION BY cust) AS last FROM m WHERE oi IS NULL
+"""
+_SQL_OPEN = """
+CREATE TEMP TABLE oj AS
+SELECT cust, max(ns) AS last, $n_orders + row_number() OVER (ORDER BY cust) - 1 AS j
+FROM tr WHERE last - ns <= $lookback GROUP BY cust
+"""
+_SQL_TOUCHES = """
+SELECT j, ns, ch FROM (
+  SELECT oi AS j, ns, ch, row FROM m WHERE oi IS NOT NULL AND ons - ns <= $lookback
+  UNION ALL
+  SELECT oj.j, tr.ns, tr.ch, tr.row FROM tr JOIN oj USING (cust) WHERE tr.last - tr.ns <= $lookback
+) ORDER BY j, ns, row
+"""
+
+
 def build_journeys(
     touchpoints: pd.DataFrame,
     orders: pd.DataFrame,
@@ -215,6 +273,11 @@ def build_journeys(
     order]`` that lie at most ``lookback_days`` before it, in time order. Touches after a
     customer's last order form one non-converting journey (kept within ``lookback_days`` of its
     last touch). Conversion value is ``amount - refund_amount`` (at least 0).
+
+    The join of touches to orders (an as-of join per customer) and the windows run in DuckDB on
+    integer times and Arrow strings, so 10M orders and 15M touches take seconds and little
+    memory. Journeys are numbered: converting ones by order time (ties: table order), then the
+    open ones by customer id.
 
     Required columns
     ----------------
@@ -242,6 +305,8 @@ def build_journeys(
     DataError : missing columns or unknown ``empty_paths``.
     InsufficientDataError : no journey converts.
     """
+    import duckdb  # noqa: PLC0415
+
     if empty_paths not in EMPTY_PATHS:
         raise DataError(f"empty_paths={empty_paths!r} is not valid", fix=f"use one of {list(EMPTY_PATHS)}")
     if unknown_customers not in ("keep", "drop"):
@@ -251,36 +316,32 @@ def build_journeys(
     _need(touchpoints, {"customer": customer_id, "time": touch_time, "channel": channel}, "touchpoints")
     _need(orders, {"order": order_id, "customer": customer_id, "time": order_time, "amount": amount}, "orders")
     rows: list[dict] = []
-
-    # ---- ids as integer codes (one code space for orders, touches and customers) ------------
-    ids = pd.concat([orders[customer_id], touchpoints[customer_id]], ignore_index=True).astype("string")
-    id_code, id_names = pd.factorize(ids)
-    o_cust, t_cust = id_code[: len(orders)], id_code[len(orders):]
+    lookback_ns = int(pd.Timedelta(days=float(lookback_days)).value)
 
     # ---- orders -------------------------------------------------------------------------
-    o = pd.DataFrame({
-        "row": np.arange(len(orders)),
-        "cust": o_cust,
-        "time": pd.to_datetime(orders[order_time], errors="coerce").to_numpy(),
-        # net sales of the order: the one definition (mopkit.data.orders)
-        "value": (pd.to_numeric(orders[amount], errors="coerce") - refund_of(orders, refund_col=refund_amount)).to_numpy(dtype=float),
-    })
-    o["value"] = o["value"].clip(lower=0)
-    rows.append(_report_row("orders_read", len(o), "none"))
-    bad = (o["time"].isna() | o["value"].isna() | (o["cust"] < 0)).to_numpy()
+    o_ns, o_nat = _ns(orders[order_time])
+    # net sales of the order: the one definition (mopkit.data.orders)
+    value = (pd.to_numeric(orders[amount], errors="coerce") - refund_of(orders, refund_col=refund_amount)).clip(lower=0)
+    value = value.to_numpy(dtype=float)
+    o_cust = _ids(orders[customer_id])
+    rows.append(_report_row("orders_read", len(orders), "none"))
+    bad = o_nat | np.isnan(value) | o_cust.is_null().to_numpy(zero_copy_only=False)
     if bad.any():
         rows.append(_report_row("orders_invalid", bad.sum(), "left_out"))
     keep = ~bad
     if status in orders.columns:
-        st = orders[status].astype("string").str.lower().to_numpy()
-        cancelled = keep & (st == "cancelled")
-        refunded = keep & (st == "refunded") & (o["value"].to_numpy() <= 0)
+        cancelled = keep & _status_mask(orders, status, "cancelled")
+        refunded = keep & _status_mask(orders, status, "refunded") & (value <= 0)
         if cancelled.any():
             rows.append(_report_row("orders_cancelled", cancelled.sum(), "left_out"))
         if refunded.any():
             rows.append(_report_row("orders_refunded", refunded.sum(), "left_out"))
         keep &= ~(cancelled | refunded)
-    o = o[keep]
+    kept_rows = np.flatnonzero(keep)
+    o_row = kept_rows[np.argsort(o_ns[kept_rows], kind="stable")]  # [O] table row of each order, in time order
+    n_orders = len(o_row)
+    oi = np.full(len(orders), -1, dtype=np.int64)
+    oi[o_row] = np.arange(n_orders)
 
     # ---- touches ------------------------------------------------------------------------
     raw_code, raw_names = pd.factorize(touchpoints[channel])  # normalise the few distinct names only
@@ -288,122 +349,94 @@ def build_journeys(
     norm_code, norm_names = pd.factorize(norm)
     ch_code = np.where(raw_code >= 0, norm_code[np.maximum(raw_code, 0)], -1) if len(raw_names) else raw_code
     chan_names = list(norm_names)
-    t = pd.DataFrame({
-        "cust": t_cust,
-        "time": pd.to_datetime(touchpoints[touch_time], errors="coerce").to_numpy(),
-        "ch": ch_code,
-    })
-    rows.append(_report_row("touches_read", len(t), "none"))
+    t_ns, t_nat = _ns(touchpoints[touch_time])
+    t_cust = _ids(touchpoints[customer_id])
+    rows.append(_report_row("touches_read", len(touchpoints), "none"))
     empty_name = chan_names.index("") if "" in chan_names else -2
-    bad = (t["time"].isna() | (t["ch"] < 0) | (t["ch"] == empty_name) | (t["cust"] < 0)).to_numpy()
+    bad = t_nat | (ch_code < 0) | (ch_code == empty_name) | t_cust.is_null().to_numpy(zero_copy_only=False)
     if bad.any():
         rows.append(_report_row("touches_invalid", bad.sum(), "left_out"))
-    t = t[~bad]
+
+    con = duckdb.connect()
+    con.register("o_in", pa.table({"oi": oi, "cust": o_cust, "ns": o_ns}))
+    con.register("t_in", pa.table({"row": np.arange(len(touchpoints), dtype=np.int64), "cust": t_cust, "ns": t_ns,
+                                   "ch": ch_code.astype(np.int32), "ok": ~bad}))
+    touches_from = "SELECT row, cust, ns, ch FROM t_in WHERE ok"
     if customers is not None:
         _need(customers, {"customer": customer_id}, "customers")
-        known = id_names.get_indexer(pd.Index(customers[customer_id].astype("string").unique()))
-        known = np.zeros(len(id_names), dtype=bool) if len(id_names) == 0 else np.isin(np.arange(len(id_names)), known[known >= 0])
-        unknown = ~known[t["cust"].to_numpy()]
-        if unknown.any():
-            rows.append(_report_row("touches_unknown", unknown.sum(),
-                                    "left_out" if unknown_customers == "drop" else "kept"))
+        con.register("kn", pa.table({"cust": _ids(customers[customer_id])}))
+        n_unknown = con.execute(f"SELECT count(*) FROM ({touches_from}) ANTI JOIN kn USING (cust)").fetchone()[0]
+        if n_unknown:
+            rows.append(_report_row("touches_unknown", n_unknown, "left_out" if unknown_customers == "drop" else "kept"))
             if unknown_customers == "drop":
-                t = t[~unknown]
-        unknown_o = ~known[o["cust"].to_numpy()]
-        if unknown_o.any():
-            rows.append(_report_row("orders_unknown", unknown_o.sum(), "kept"))
+                touches_from += " AND cust IN (SELECT cust FROM kn)"
+        n_unknown_o = con.execute("SELECT count(*) FROM (SELECT cust FROM o_in WHERE oi >= 0) ANTI JOIN kn USING (cust)").fetchone()[0]
+        if n_unknown_o:
+            rows.append(_report_row("orders_unknown", n_unknown_o, "kept"))
+    con.execute(f"CREATE TEMP VIEW t AS {touches_from}")
 
     # ---- each touch -> the customer's next order at or after it --------------------------
-    o = o.sort_values("time", kind="stable").reset_index(drop=True)
-    o["order_idx"] = np.arange(len(o))
-    t = t.sort_values("time", kind="stable").reset_index(drop=True)
-    m = pd.merge_asof(t, o[["time", "cust", "order_idx"]].rename(columns={"time": "order_time"}),
-                      left_on="time", right_on="order_time", by="cust", direction="forward")
-    has_order = m["order_idx"].notna().to_numpy()
-    lookback = pd.Timedelta(days=float(lookback_days))
-    gap = (m["order_time"] - m["time"]).to_numpy()
-    in_window = has_order & (gap <= lookback.to_timedelta64())
-    old = has_order & ~in_window
-    if old.any():
-        rows.append(_report_row("touches_old", old.sum(), "left_out", days=lookback_days))
-    trailing = ~has_order
+    con.execute(_SQL_MATCH)
+    n_old = con.execute(f"SELECT count(*) FROM m WHERE oi IS NOT NULL AND ons - ns > {lookback_ns}").fetchone()[0]
+    if n_old:
+        rows.append(_report_row("touches_old", n_old, "left_out", days=lookback_days))
     # touches after a customer's last order (or of customers who never ordered): open journeys
-    tr = m.loc[trailing, ["cust", "time", "ch"]]
-    if len(tr):
-        last = tr.groupby("cust")["time"].transform("max")
-        recent = ((last - tr["time"]) <= lookback).to_numpy()
-        buyer = np.zeros(len(id_names), dtype=bool)
-        buyer[o["cust"].to_numpy()] = True
-        n_after = int(buyer[tr["cust"].to_numpy()].sum())
-        if n_after:
-            rows.append(_report_row("touches_after", n_after,
-                                    "kept_null"))
-        if (~recent).any():
-            rows.append(_report_row("null_old",
-                                    (~recent).sum(), "left_out", days=lookback_days))
-        tr = tr[recent]
-    conv_t = m.loc[in_window, ["order_idx", "time", "ch"]]
+    con.execute(_SQL_TRAILING)
+    n_after, n_null_old = con.execute(f"""
+        SELECT count(*) FILTER (WHERE cust IN (SELECT cust FROM o_in WHERE oi >= 0)),
+               count(*) FILTER (WHERE last - ns > {lookback_ns}) FROM tr""").fetchone()
+    if n_after:
+        rows.append(_report_row("touches_after", n_after, "kept_null"))
+    if n_null_old:
+        rows.append(_report_row("null_old", n_null_old, "left_out", days=lookback_days))
+    con.execute(_SQL_OPEN, {"n_orders": n_orders, "lookback": lookback_ns})
+    open_j = con.sql("SELECT cust, last FROM oj ORDER BY j").to_arrow_table()
+    tt = con.execute(_SQL_TOUCHES, {"lookback": lookback_ns}).fetchnumpy()
+    con.close()
+    jr = np.asarray(tt["j"], dtype=np.int64)  # [T] journey of each touch, sorted by journey then time
+    tns = np.asarray(tt["ns"], dtype=np.int64)
+    tch = np.asarray(tt["ch"], dtype=np.int64)
+    del tt
 
-    # journeys: converting ones are the orders; open ones one per customer
-    open_end = tr.groupby("cust")["time"].max()
-    open_customers = open_end.index.to_numpy()
-    n_orders = len(o)
-    j_conv = conv_t["order_idx"].to_numpy(dtype=np.int64)
-    j_open = n_orders + tr.groupby("cust").ngroup().to_numpy()  # groups sorted like open_end
-    journey_all = np.concatenate([j_conv, j_open])
-    srt = np.argsort(journey_all, kind="stable")  # touches are already in time order
-    tt = pd.DataFrame({
-        "journey": journey_all[srt],
-        "time": np.concatenate([conv_t["time"].to_numpy(), tr["time"].to_numpy()])[srt],
-        "ch": np.concatenate([conv_t["ch"].to_numpy(), tr["ch"].to_numpy()])[srt],
-    })
-    n_j = n_orders + len(open_customers)
-    end_time = np.concatenate([o["time"].to_numpy(), open_end.to_numpy()])
-    converted = np.concatenate([np.ones(n_orders), np.zeros(len(open_customers))])
-    value = np.concatenate([o["value"].to_numpy(dtype=float), np.zeros(len(open_customers))])
-    j_cust = np.concatenate([o["cust"].to_numpy(), open_customers]).astype(np.int64)
-    j_row = np.concatenate([o["row"].to_numpy(), np.full(len(open_customers), -1)])
+    # journeys: converting ones are the orders (in time order), then one open one per customer
+    n_open = open_j.num_rows
+    n_j = n_orders + n_open
+    end_ns = np.concatenate([o_ns[o_row], open_j.column("last").to_numpy()])
+    converted = np.concatenate([np.ones(n_orders), np.zeros(n_open)])
+    value = np.concatenate([value[o_row], np.zeros(n_open)])
 
-    jr = tt["journey"].to_numpy()
-    if collapse_repeats and len(tt):
-        ch = tt["ch"].to_numpy()
-        dup = np.zeros(len(tt), dtype=bool)
-        dup[1:] = (jr[1:] == jr[:-1]) & (ch[1:] == ch[:-1])
+    if collapse_repeats and len(jr):
+        dup = np.zeros(len(jr), dtype=bool)
+        dup[1:] = (jr[1:] == jr[:-1]) & (tch[1:] == tch[:-1])
         if dup.any():
             rows.append(_report_row("repeats", dup.sum(), "collapsed"))
-        tt = tt[~dup].reset_index(drop=True)
-        jr = tt["journey"].to_numpy()
-    if max_path_length is not None and len(tt):
-        counts = np.bincount(jr, minlength=n_j)
-        ends = np.cumsum(counts)
-        from_end = ends[jr] - np.arange(len(jr)) - 1
-        cut = from_end >= int(max_path_length)
+            jr, tns, tch = jr[~dup], tns[~dup], tch[~dup]
+    if max_path_length is not None and len(jr):
+        ends = np.cumsum(np.bincount(jr, minlength=n_j))
+        cut = ends[jr] - np.arange(len(jr)) - 1 >= int(max_path_length)
         if cut.any():
             rows.append(_report_row("cut", cut.sum(), "left_out", n=int(max_path_length)))
-        tt = tt[~cut].reset_index(drop=True)
-        jr = tt["journey"].to_numpy()
+            jr, tns, tch = jr[~cut], tns[~cut], tch[~cut]
 
     # empty converting journeys (orders with no touch in the window)
-    n_touch = np.bincount(jr, minlength=n_j)
-    empty = (n_touch == 0) & (converted == 1)
+    empty = (np.bincount(jr, minlength=n_j) == 0) & (converted == 1)
     if empty.any():
         if empty_paths == "direct":
             rows.append(_report_row("orders_empty", empty.sum(), "direct"))
             add = np.flatnonzero(empty)
             if DIRECT not in chan_names:
                 chan_names.append(DIRECT)
-            tt = pd.concat([tt, pd.DataFrame({"journey": add, "time": end_time[add], "ch": chan_names.index(DIRECT)})],
-                           ignore_index=True).sort_values(["journey", "time"], kind="stable", ignore_index=True)
-            jr = tt["journey"].to_numpy()
+            at = np.searchsorted(jr, add)  # these journeys have no touch: one 'direct' step each, in place
+            jr, tns = np.insert(jr, at, add), np.insert(tns, at, end_ns[add])
+            tch = np.insert(tch, at, chan_names.index(DIRECT))
         else:
             rows.append(_report_row("orders_empty", empty.sum(), "left_out"))
     keep_j = np.bincount(jr, minlength=n_j) > 0
     # renumber journeys 0..J-1
-    new_id = np.cumsum(keep_j) - 1
-    jr = new_id[jr]
-    end_time, converted, value = end_time[keep_j], converted[keep_j], value[keep_j]
-    j_cust, j_row = j_cust[keep_j], j_row[keep_j]
-    n_j = int(keep_j.sum())
+    jr = (np.cumsum(keep_j) - 1)[jr]
+    kept_j = np.flatnonzero(keep_j)
+    end_ns, converted, value = end_ns[kept_j], converted[kept_j], value[kept_j]
+    n_j = len(kept_j)
     if n_j == 0 or converted.sum() == 0:
         raise InsufficientDataError(
             "no journey ends in an order: there is nothing to attribute",
@@ -412,22 +445,28 @@ def build_journeys(
                 "and that lookback_days is long enough",
         )
 
-    used, codes = np.unique(tt["ch"].to_numpy(), return_inverse=True)
+    used, codes = np.unique(tch, return_inverse=True)
     names = np.asarray(chan_names, dtype=object)[used]
     order = np.argsort(names.astype(str))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     codes = rank[codes.reshape(-1)]
     channels = names[order]
-    path_id, strings, steps = _encode_paths(jr, codes.reshape(-1), n_j, channels)
+    path_id, strings, steps = _encode_paths(jr, codes, n_j, channels)
     paths = _aggregate(path_id, strings, steps, converted, value)
-    days = (end_time[jr] - tt["time"].to_numpy()) / np.timedelta64(1, "D")
-    touches = pd.DataFrame({"journey": jr, "channel": pd.Categorical.from_codes(codes.reshape(-1), categories=channels), "days_before": days.astype(float),
-                            "converted": converted[jr], "value": value[jr]})
-    order_ids = orders[order_id].astype("string").to_numpy()
-    journeys = pd.DataFrame({"customer_id": np.asarray(id_names, dtype=object)[j_cust],
-                             "order_id": np.where(j_row >= 0, order_ids[np.maximum(j_row, 0)], ""), "converted": converted.astype(int),
-                             "value": value, "path": pd.Categorical.from_codes(path_id, categories=strings)})
+    days = (end_ns[jr] - tns) / 86_400e9
+    touches = pd.DataFrame({"journey": jr, "channel": pd.Categorical.from_codes(codes, categories=channels),
+                            "days_before": days, "converted": converted[jr], "value": value[jr]})
+    # ids stay Arrow strings end to end: customer and order of each journey ("" for open ones)
+    conv, is_open = kept_j[kept_j < n_orders], kept_j[kept_j >= n_orders] - n_orders
+    ids = pa.table({
+        "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), open_j.column("cust").cast(pa.large_string()).take(is_open)],
+                                        type=pa.large_string()),
+        "order_id": pa.chunked_array([_ids(orders[order_id]).take(o_row[conv]),
+                                      pc.fill_null(pa.nulls(len(is_open), pa.large_string()), "")], type=pa.large_string()),
+    }).to_pandas()
+    journeys = ids.assign(converted=converted.astype(int), value=value,
+                          path=pd.Categorical.from_codes(path_id, categories=strings))
     rows.append(_report_row("conv_journeys", converted.sum(), "used"))
     rows.append(_report_row("null_journeys", n_j - converted.sum(), "used"))
     rows.append(_report_row("unique_paths", len(paths), "used"))
