@@ -250,5 +250,6 @@ def build_journeys_pandas(
     rows.append(_report_row("conv_journeys", converted.sum(), "used"))
     rows.append(_report_row("null_journeys", n_j - converted.sum(), "used"))
     rows.append(_report_row("unique_paths", len(paths), "used"))
-    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journeys=journeys)
+    # (only change: Journeys now builds its journeys table on first use)
+    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journey_table=lambda: journeys)
 

@@ -94,3 +94,14 @@ def test_random_case_as_before():
     customers = pd.DataFrame({"customer_id": cust[:350]})
     for kw in (dict(), dict(customers=customers, unknown_customers="drop", max_path_length=3, lookback_days=7)):
         assert_same(build_journeys(touches, orders, **kw), build_journeys_pandas(touches, orders, **kw))
+
+
+def test_customer_codes_equal_exactly_when_ids_are():
+    from mopkit.attribution.journeys import _customer_codes, _ids
+
+    a = _ids(pd.Series(["u1", "u2", None, "u1", "u10"], dtype="str"))
+    b = _ids(pd.Series(["u2", "u3", "u10"], dtype="str"))
+    for check in (True, False):  # False: the numbering used when two ids share a hash
+        ca, cb = _customer_codes(a, b, check=check)
+        assert ca[0] == ca[3] and ca[1] == cb[0] and ca[4] == cb[2]
+        assert len({ca[0], ca[1], cb[1], ca[4]}) == 4

@@ -16,7 +16,9 @@ its reason, in ``Journeys.report``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -57,8 +59,13 @@ class Journeys:
     paths: pd.DataFrame
     report: pd.DataFrame
     touches: pd.DataFrame | None = None
-    journeys: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    journey_table: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame | None:
+        """One row per journey (only from :func:`build_journeys`), built on first use."""
+        return None if self.journey_table is None else self.journey_table()
 
     @property
     def channels(self) -> list[str]:
@@ -195,15 +202,13 @@ def _aggregate(path_id, strings, steps, converted, value) -> pd.DataFrame:
     return out.sort_values(["conversions", "path"], ascending=[False, True], ignore_index=True)
 
 
-def _ids(s: pd.Series) -> pa.Array:
+def _ids(s: pd.Series) -> pa.Array | pa.ChunkedArray:
     """Ids as an Arrow string array (text as the old ``astype("string")`` gave it; no Python objects
     for the usual Arrow-backed string columns)."""
     if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
         s = s.astype("string")
-    arr = pa.array(s)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
+    arr = pa.array(s)  # the column's own Arrow buffers when it has them
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
 
 
 def _ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -219,33 +224,28 @@ def _status_mask(orders: pd.DataFrame, status: str, word: str) -> np.ndarray:
     return np.append(hit.to_numpy(dtype=bool), False)[code]  # code -1 (missing) -> False
 
 
-# Touch -> journey assignment, run by DuckDB on integer times and Arrow id strings (joins and
-# windows over 10M orders / 15M touches in a few seconds, no Python objects per row).
-#   o_in: oi (position of the order in time order, -1 when left out), cust, ns
-#   t:    the touches kept so far: row, cust, ns, ch
-_SQL_MATCH = """
-CREATE TEMP TABLE m AS
-SELECT t.row, t.cust, t.ns, t.ch, o1.oi, o1.ns AS ons
-FROM t ASOF LEFT JOIN (SELECT cust, ns, min(oi) AS oi FROM o_in WHERE oi >= 0 GROUP BY cust, ns) o1
-  ON t.cust = o1.cust AND t.ns <= o1.ns
-"""
-# touches after the customer's last order: one open journey per customer, ``last`` its end
-_SQL_TRAILING = """
-CREATE TEMP TABLE tr AS
-SELECT row, cust, ns, ch, max(ns) OVER (PARTITION BY cust) AS last FROM m WHERE oi IS NULL
-"""
-_SQL_OPEN = """
-CREATE TEMP TABLE oj AS
-SELECT cust, max(ns) AS last, $n_orders + row_number() OVER (ORDER BY cust) - 1 AS j
-FROM tr WHERE last - ns <= $lookback GROUP BY cust
-"""
-_SQL_TOUCHES = """
-SELECT j, ns, ch FROM (
-  SELECT oi AS j, ns, ch, row FROM m WHERE oi IS NOT NULL AND ons - ns <= $lookback
-  UNION ALL
-  SELECT oj.j, tr.ns, tr.ch, tr.row FROM tr JOIN oj USING (cust) WHERE tr.last - tr.ns <= $lookback
-) ORDER BY j, ns, row
-"""
+def _customer_codes(*ids: pa.Array, check: bool = True) -> list[np.ndarray]:
+    """An int64 code per id, equal across ``ids`` exactly when the texts are (missing ids get some
+    code: mask them out). The codes are DuckDB's 64-bit hash of the text, computed in parallel
+    without a Python object per row; the distinct ids are checked to have distinct hashes, and
+    if two ever shared one the codes come from numbering the distinct ids instead."""
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect()
+    for i, a in enumerate(ids):
+        con.register(f"a{i}", pa.table({"id": a}))
+    distinct = ("SELECT DISTINCT id FROM (" + " UNION ALL ".join(f"SELECT id FROM a{i}" for i in range(len(ids)))
+                + ") WHERE id IS NOT NULL")
+    n_ids, n_hashes = con.execute(f"SELECT count(*), count(DISTINCT hash(id)) FROM ({distinct})").fetchone()
+    if check and n_ids == n_hashes:
+        out = [con.execute(f"SELECT hash(id) AS h FROM a{i}").fetchnumpy()["h"].view(np.int64) for i in range(len(ids))]
+    else:  # a collision (about 1 in 10^7 for a million ids): number the distinct ids
+        con.execute(f"CREATE TEMP TABLE c AS SELECT id, row_number() OVER () AS h FROM ({distinct})")
+        out = [np.ma.filled(con.execute(f"SELECT coalesce(c.h, -1) AS h FROM (SELECT row_number() OVER () AS r, id "
+                                        f"FROM a{i}) a LEFT JOIN c USING (id) ORDER BY r").fetchnumpy()["h"], -1)
+               .astype(np.int64) for i in range(len(ids))]
+    con.close()
+    return out
 
 
 def build_journeys(
@@ -274,10 +274,10 @@ def build_journeys(
     customer's last order form one non-converting journey (kept within ``lookback_days`` of its
     last touch). Conversion value is ``amount - refund_amount`` (at least 0).
 
-    The join of touches to orders (an as-of join per customer) and the windows run in DuckDB on
-    integer times and Arrow strings, so 10M orders and 15M touches take seconds and little
-    memory. Journeys are numbered: converting ones by order time (ties: table order), then the
-    open ones by customer id.
+    Customer ids stay Arrow strings and are turned into integer codes by DuckDB (in parallel, no
+    Python object per row); the touch-to-order join is pandas' as-of join on those codes and
+    integer times. Journeys are numbered: converting ones by order time (ties: table order), then
+    the open ones in customer-code order.
 
     Required columns
     ----------------
@@ -305,8 +305,6 @@ def build_journeys(
     DataError : missing columns or unknown ``empty_paths``.
     InsufficientDataError : no journey converts.
     """
-    import duckdb  # noqa: PLC0415
-
     if empty_paths not in EMPTY_PATHS:
         raise DataError(f"empty_paths={empty_paths!r} is not valid", fix=f"use one of {list(EMPTY_PATHS)}")
     if unknown_customers not in ("keep", "drop"):
@@ -357,51 +355,65 @@ def build_journeys(
     if bad.any():
         rows.append(_report_row("touches_invalid", bad.sum(), "left_out"))
 
-    con = duckdb.connect()
-    con.register("o_in", pa.table({"oi": oi, "cust": o_cust, "ns": o_ns}))
-    con.register("t_in", pa.table({"row": np.arange(len(touchpoints), dtype=np.int64), "cust": t_cust, "ns": t_ns,
-                                   "ch": ch_code.astype(np.int32), "ok": ~bad}))
-    touches_from = "SELECT row, cust, ns, ch FROM t_in WHERE ok"
+    # ---- customer ids -> integer codes -----------------------------------------------------
+    extra = [_ids(customers[customer_id])] if customers is not None else []
+    o_code, t_code, *k_code = _customer_codes(o_cust, t_cust, *extra)
+    t_ok = ~bad
     if customers is not None:
         _need(customers, {"customer": customer_id}, "customers")
-        con.register("kn", pa.table({"cust": _ids(customers[customer_id])}))
-        n_unknown = con.execute(f"SELECT count(*) FROM ({touches_from}) ANTI JOIN kn USING (cust)").fetchone()[0]
-        if n_unknown:
-            rows.append(_report_row("touches_unknown", n_unknown, "left_out" if unknown_customers == "drop" else "kept"))
+        known = pd.Index(k_code[0][~extra[0].is_null().to_numpy(zero_copy_only=False)]).unique()
+        unknown = t_ok & ~pd.Index(t_code).isin(known)
+        if unknown.any():
+            rows.append(_report_row("touches_unknown", unknown.sum(),
+                                    "left_out" if unknown_customers == "drop" else "kept"))
             if unknown_customers == "drop":
-                touches_from += " AND cust IN (SELECT cust FROM kn)"
-        n_unknown_o = con.execute("SELECT count(*) FROM (SELECT cust FROM o_in WHERE oi >= 0) ANTI JOIN kn USING (cust)").fetchone()[0]
-        if n_unknown_o:
-            rows.append(_report_row("orders_unknown", n_unknown_o, "kept"))
-    con.execute(f"CREATE TEMP VIEW t AS {touches_from}")
+                t_ok &= ~unknown
+        unknown_o = ~pd.Index(o_code[o_row]).isin(known)
+        if unknown_o.any():
+            rows.append(_report_row("orders_unknown", unknown_o.sum(), "kept"))
 
     # ---- each touch -> the customer's next order at or after it --------------------------
-    con.execute(_SQL_MATCH)
-    n_old = con.execute(f"SELECT count(*) FROM m WHERE oi IS NOT NULL AND ons - ns > {lookback_ns}").fetchone()[0]
-    if n_old:
-        rows.append(_report_row("touches_old", n_old, "left_out", days=lookback_days))
+    t_row = np.flatnonzero(t_ok)
+    t_row = t_row[np.argsort(t_ns[t_row], kind="stable")]  # [T] kept touches in time order (ties: table order)
+    so_ns = o_ns[o_row]
+    nxt = pd.merge_asof(pd.DataFrame({"ns": t_ns[t_row], "c": t_code[t_row]}),
+                        pd.DataFrame({"ns": so_ns, "c": o_code[o_row], "oi": np.arange(n_orders)}),
+                        on="ns", by="c", direction="forward")["oi"].to_numpy(dtype=float)
+    has_order = ~np.isnan(nxt)
+    nxt = np.where(has_order, nxt, 0).astype(np.int64)
+    order_ns = so_ns[nxt] if n_orders else np.zeros(len(nxt), dtype=np.int64)
+    in_window = has_order & (order_ns - t_ns[t_row] <= lookback_ns)
+    old = has_order & ~in_window
+    if old.any():
+        rows.append(_report_row("touches_old", old.sum(), "left_out", days=lookback_days))
     # touches after a customer's last order (or of customers who never ordered): open journeys
-    con.execute(_SQL_TRAILING)
-    n_after, n_null_old = con.execute(f"""
-        SELECT count(*) FILTER (WHERE cust IN (SELECT cust FROM o_in WHERE oi >= 0)),
-               count(*) FILTER (WHERE last - ns > {lookback_ns}) FROM tr""").fetchone()
+    tr = t_row[~has_order]
+    tr_code = t_code[tr]
+    last = pd.Series(t_ns[tr]).groupby(tr_code).transform("max").to_numpy()
+    n_after = int(pd.Index(tr_code).isin(pd.Index(o_code[o_row]).unique()).sum())
     if n_after:
         rows.append(_report_row("touches_after", n_after, "kept_null"))
-    if n_null_old:
-        rows.append(_report_row("null_old", n_null_old, "left_out", days=lookback_days))
-    con.execute(_SQL_OPEN, {"n_orders": n_orders, "lookback": lookback_ns})
-    open_j = con.sql("SELECT cust, last FROM oj ORDER BY j").to_arrow_table()
-    tt = con.execute(_SQL_TOUCHES, {"lookback": lookback_ns}).fetchnumpy()
-    con.close()
-    jr = np.asarray(tt["j"], dtype=np.int64)  # [T] journey of each touch, sorted by journey then time
-    tns = np.asarray(tt["ns"], dtype=np.int64)
-    tch = np.asarray(tt["ch"], dtype=np.int64)
-    del tt
+    recent = last - t_ns[tr] <= lookback_ns
+    if (~recent).any():
+        rows.append(_report_row("null_old", (~recent).sum(), "left_out", days=lookback_days))
+    tr, tr_code = tr[recent], tr_code[recent]
+    open_grp, open_codes = pd.factorize(tr_code, sort=True)  # open journeys in customer-code order
+    n_open = len(open_codes)
+    open_end = np.full(n_open, np.iinfo(np.int64).min)
+    np.maximum.at(open_end, open_grp, t_ns[tr])
+    open_row = np.empty(n_open, dtype=np.int64)  # one touch of each open journey's customer (for its id)
+    open_row[open_grp] = tr
+    conv = t_row[in_window]
+    journey_all = np.concatenate([nxt[in_window], n_orders + open_grp])
+    srt = np.argsort(journey_all, kind="stable")  # touches are already in time order
+    jr = journey_all[srt]  # [T] journey of each touch, sorted by journey then time
+    t_sel = np.concatenate([conv, tr])[srt]
+    tns, tch = t_ns[t_sel], ch_code[t_sel].astype(np.int64)
+    del journey_all, srt, t_sel
 
     # journeys: converting ones are the orders (in time order), then one open one per customer
-    n_open = open_j.num_rows
     n_j = n_orders + n_open
-    end_ns = np.concatenate([o_ns[o_row], open_j.column("last").to_numpy()])
+    end_ns = np.concatenate([so_ns, open_end])
     converted = np.concatenate([np.ones(n_orders), np.zeros(n_open)])
     value = np.concatenate([value[o_row], np.zeros(n_open)])
 
@@ -445,7 +457,9 @@ def build_journeys(
                 "and that lookback_days is long enough",
         )
 
-    used, codes = np.unique(tch, return_inverse=True)
+    seen = np.bincount(tch, minlength=len(chan_names)) > 0  # the few channels: no sort of every touch
+    used = np.flatnonzero(seen)
+    codes = (np.cumsum(seen) - 1)[tch]
     names = np.asarray(chan_names, dtype=object)[used]
     order = np.argsort(names.astype(str))
     rank = np.empty_like(order)
@@ -457,20 +471,25 @@ def build_journeys(
     days = (end_ns[jr] - tns) / 86_400e9
     touches = pd.DataFrame({"journey": jr, "channel": pd.Categorical.from_codes(codes, categories=channels),
                             "days_before": days, "converted": converted[jr], "value": value[jr]})
-    # ids stay Arrow strings end to end: customer and order of each journey ("" for open ones)
+    # ids stay Arrow strings end to end: customer and order of each journey ("" for open ones),
+    # gathered only when someone reads Journeys.journeys (no model does)
     conv, is_open = kept_j[kept_j < n_orders], kept_j[kept_j >= n_orders] - n_orders
-    ids = pa.table({
-        "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), open_j.column("cust").cast(pa.large_string()).take(is_open)],
-                                        type=pa.large_string()),
-        "order_id": pa.chunked_array([_ids(orders[order_id]).take(o_row[conv]),
-                                      pc.fill_null(pa.nulls(len(is_open), pa.large_string()), "")], type=pa.large_string()),
-    }).to_pandas()
-    journeys = ids.assign(converted=converted.astype(int), value=value,
+    o_id = _ids(orders[order_id])
+
+    def journey_table() -> pd.DataFrame:
+        ids = pa.table({
+            "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), t_cust.take(open_row[is_open])],
+                                            type=pa.large_string()),
+            "order_id": pa.chunked_array([o_id.take(o_row[conv]),
+                                          pc.fill_null(pa.nulls(len(is_open), pa.large_string()), "")],
+                                         type=pa.large_string()),
+        }).to_pandas()
+        return ids.assign(converted=converted.astype(int), value=value,
                           path=pd.Categorical.from_codes(path_id, categories=strings))
     rows.append(_report_row("conv_journeys", converted.sum(), "used"))
     rows.append(_report_row("null_journeys", n_j - converted.sum(), "used"))
     rows.append(_report_row("unique_paths", len(paths), "used"))
-    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journeys=journeys)
+    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journey_table=journey_table)
 
 
 def journeys_from_paths(
