@@ -28,8 +28,8 @@ from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
 live = cockpit.in_voila()  # served by Voila: show the app only, write nothing
-orders = ctx.table("orders")
-items = ctx.table("order_items") if ctx.has("order_items") else None
+orders = ctx.table("orders", columns=cockpit.ORDER_COLUMNS)  # only the columns the cockpit uses
+items = ctx.table("order_items", columns=cockpit.ITEM_COLUMNS) if ctx.has("order_items") else None
 ads = ctx.table("ad_spend") if ctx.has("ad_spend") else None
 cube = cockpit.prepare_cube(orders, items, ads)
 rules = cockpit.rules_from_config(dict(roas_target=roas_target, ctr_drop_pct=ctr_drop_pct,

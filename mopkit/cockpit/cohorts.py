@@ -30,15 +30,16 @@ def _prepare(orders, customer_col, time_col, status_col):
     if missing:
         raise DataError(f"orders lacks {missing} needed for cohorts", column=missing[0],
                         fix="map the customer id and order time columns in the client config")
-    o = orders
-    if status_col in o.columns:
-        o = o[o[status_col].astype(str).str.lower() != "cancelled"]
-    if o.empty:
+    keep = np.ones(len(orders), dtype=bool)
+    if status_col in orders.columns:  # the few distinct statuses are compared once, not every order's
+        code, names = pd.factorize(orders[status_col], use_na_sentinel=False)
+        keep = ~(pd.Index(names).astype(str).str.lower() == "cancelled")[code]
+    if not keep.any():
         raise InsufficientDataError("no orders left to build cohorts from",
                                     fix="check the analysis window and the order statuses")
-    month = pd.to_datetime(o[time_col]).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    cust, _ = pd.factorize(o[customer_col].to_numpy())
-    return cust.astype(np.int64), month
+    month = pd.to_datetime(orders[time_col]).to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[M]").astype(np.int64)
+    cust, _ = pd.factorize(orders[customer_col])  # Arrow strings coded directly, no Python object per order
+    return cust[keep].astype(np.int64), month
 
 
 def cohort_counts(orders: pd.DataFrame, *, customer_col: str = "customer_id",

@@ -103,6 +103,10 @@ _LABELS.update({
 })
 register(_LABELS)
 
+#: Canonical columns the cockpit reads (cube, cohorts, basket): a notebook reads only these.
+ORDER_COLUMNS = ["order_id", "customer_id", "order_time", "amount", "channel", "platform", "status", "refund_amount"]
+ITEM_COLUMNS = ["order_id", "quantity", "sku", "category", "product_name"]
+
 #: Metrics shown in the executive summary and on the dashboard cards, in order.
 HEADLINE_METRICS = ("gmv", "orders", "buyers", "aov", "roas", "refund_rate", "new_buyers", "m1_retention")
 _CURRENCY = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£"}
@@ -205,13 +209,15 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         bad = [i for i, v in enumerate(st_names) if str(v).lower() == "cancelled"]
         keep = ~np.isin(st_codes, bad)
         notes["cancelled orders (excluded)"] = int((~keep).sum())
-    o = orders.loc[keep]
+    o = orders.loc[keep] if not keep.all() else orders
     day = _daynum(o["order_time"], "orders", "order_time")
     order = np.argsort(day, kind="stable")
     day = day[order]
-    # traffic source when the export has one, else the platform the order was placed on
+    # traffic source when the export has one, else the platform the order was placed on;
+    # coded once (a handful of names), never one Python string per order
     sold = sales_channel(o)
-    ch_raw = sold.to_numpy()[order]
+    sold_code, sold_names = pd.factorize(sold, use_na_sentinel=False)
+    ch_raw = sold_code[order]
     by_platform = int((sold != (o["channel"].astype(str) if "channel" in o.columns else "unknown")).sum())
     if by_platform:
         notes["orders reported under their platform (no traffic source in the export)"] = by_platform
@@ -222,8 +228,7 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     has_ref = "refund_amount" in o.columns
     ref = (pd.to_numeric(o["refund_amount"], errors="coerce").fillna(0).to_numpy(float)[order]
            if has_ref else np.zeros(len(o)))
-    cust, _ = pd.factorize(o["customer_id"].to_numpy()[order])
-    cust = cust.astype(np.int64)
+    cust = pd.factorize(o["customer_id"])[0][order].astype(np.int64)  # codes of the Arrow strings (any numbering)
     first_day = np.full(cust.max() + 1 if len(cust) else 0, np.iinfo(np.int64).max)
     np.minimum.at(first_day, cust, day)
 
@@ -260,11 +265,12 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         ad_day, ad_ch_raw = np.zeros(0, np.int64), np.zeros(0, str)
         ad_cost = ad_imp = ad_clk = np.zeros(0)
         has_imp = has_clk = False
-    codes, uniq = pd.factorize(np.concatenate([ch_raw.astype(object), ad_ch_raw.astype(object)]))
-    rank = np.argsort(np.argsort(np.asarray(uniq, dtype=str)))  # codes in sorted-name order
-    channels = sorted(str(u) for u in uniq)
-    codes = rank[codes].astype(np.int16)
-    o_ch, ad_ch = codes[: len(ch_raw)], codes[len(ch_raw):]
+    ad_code, ad_names = pd.factorize(ad_ch_raw.astype(object))
+    names = np.concatenate([np.asarray(sold_names, dtype=object), np.asarray(ad_names, dtype=object)]).astype(str)
+    uniq, to_uniq = np.unique(names, return_inverse=True)  # codes in sorted-name order
+    channels = [str(u) for u in uniq]
+    o_ch = to_uniq[ch_raw].astype(np.int16)
+    ad_ch = to_uniq[len(sold_names) + ad_code].astype(np.int16)
     return KpiCube(
         channels=channels, o_day=day, o_ch=o_ch, o_cust=cust, o_amt=amt, o_ref=ref, o_units=units,
         first_day=first_day, ad_day=ad_day, ad_ch=ad_ch, ad_imp=ad_imp, ad_clk=ad_clk, ad_cost=ad_cost,
