@@ -68,3 +68,17 @@ def test_input_untouched_and_missing_column():
     pd.testing.assert_frame_equal(o, before)
     with pytest.raises(DataError, match="customer_id"):
         retention_matrix(o.drop(columns=["customer_id"]))
+
+
+def test_sorted_path_for_huge_tables_matches_dense(monkeypatch):
+    """Above _DENSE_CELLS customers x months the counts come from sorted pairs: same numbers."""
+    import mopkit.cockpit.cohorts as C
+
+    rng = np.random.default_rng(5)
+    n = 800
+    o = pd.DataFrame({"customer_id": rng.integers(0, 150, n).astype(str),
+                      "order_time": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+                      "status": rng.choice(["paid", "cancelled"], n, p=[0.85, 0.15])})
+    dense = cohort_counts(o)
+    monkeypatch.setattr(C, "_DENSE_CELLS", 0)
+    pd.testing.assert_frame_equal(cohort_counts(o), dense)

@@ -25,6 +25,9 @@ register({
 })
 
 
+_DENSE_CELLS = 500_000_000  # customers x months up to which activity is a 0/1 table (bytes)
+
+
 def _prepare(orders, customer_col, time_col, status_col):
     missing = [c for c in (customer_col, time_col) if c not in orders.columns]
     if missing:
@@ -39,7 +42,8 @@ def _prepare(orders, customer_col, time_col, status_col):
                                     fix="check the analysis window and the order statuses")
     month = pd.to_datetime(orders[time_col]).to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[M]").astype(np.int64)
     cust, _ = pd.factorize(orders[customer_col])  # Arrow strings coded directly, no Python object per order
-    return cust[keep].astype(np.int64), month
+    cust, _ = pd.factorize(cust[keep])  # 0..C-1 over the customers with an order kept
+    return cust.astype(np.int64), month
 
 
 def cohort_counts(orders: pd.DataFrame, *, customer_col: str = "customer_id",
@@ -56,11 +60,17 @@ def cohort_counts(orders: pd.DataFrame, *, customer_col: str = "customer_id",
     cust, month = _prepare(orders, customer_col, time_col, status_col)
     first = np.full(cust.max() + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, cust, month)
-    pairs = np.unique(cust * np.int64(1 << 20) + (month - first[cust]))  # (customer, offset) once
-    pc, off = pairs >> 20, pairs & ((1 << 20) - 1)
     c0, last = first.min(), month.max()
     n_c, n_k = int(last - c0 + 1), int(last - c0 + 1)
-    counts = np.bincount((first[pc] - c0) * n_k + off, minlength=n_c * n_k).reshape(n_c, n_k).astype(float)
+    if len(first) * n_k <= _DENSE_CELLS:  # customers x months as a 0/1 table: no sort of every order
+        active = np.zeros((len(first), n_k), dtype=bool)
+        active[cust, month - first[cust]] = True
+        cohort = first - c0
+        counts = np.stack([np.bincount(cohort, weights=active[:, k], minlength=n_c) for k in range(n_k)], axis=1)
+    else:
+        pairs = np.unique(cust * np.int64(1 << 20) + (month - first[cust]))  # (customer, offset) once
+        pc, off = pairs >> 20, pairs & ((1 << 20) - 1)
+        counts = np.bincount((first[pc] - c0) * n_k + off, minlength=n_c * n_k).reshape(n_c, n_k).astype(float)
     cohorts = np.arange(c0, last + 1)
     observable = (cohorts[:, None] + np.arange(n_k)[None, :]) <= last
     counts[~observable] = np.nan

@@ -19,6 +19,7 @@ definitions; Farris et al., *Marketing Metrics*, 2nd ed., 2010, for CTR/CPC/CPM/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -150,6 +151,23 @@ class KpiCube:
     ad_cost: np.ndarray
     has: dict[str, bool]
     notes: dict[str, int] = field(default_factory=dict)  # rows left out, by reason
+
+    @cached_property
+    def by_customer(self) -> np.ndarray:
+        """[O] order positions sorted by customer, then day (one sort, reused by every call)."""
+        return np.argsort(self.o_cust, kind="stable")
+
+    @cached_property
+    def by_customer_channel(self) -> np.ndarray:
+        """[O] order positions sorted by customer, channel, then day."""
+        return np.argsort(self.o_cust * np.int64(max(len(self.channels), 1)) + self.o_ch, kind="stable")
+
+    def customer_runs(self, a: int, b: int, gmap: np.ndarray, by_channel: bool) -> np.ndarray:
+        """Positions of the orders in ``[a, b)`` whose channel ``gmap`` keeps (>= 0), sorted by
+        customer (and channel when ``by_channel``), then day: each (customer, group) is one run."""
+        perm = self.by_customer_channel if by_channel else self.by_customer
+        sel = perm[(perm >= a) & (perm < b)]
+        return sel[gmap[self.o_ch[sel]] >= 0]
 
     @property
     def n_customers(self) -> int:
@@ -339,7 +357,6 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     m = g >= 0
     g = g[m]
     day = cube.o_day[a:b][m]
-    cust = cube.o_cust[a:b][m]
     p = _period_code(day, freq) - p0
     idx = p * G + g
     n = P * G
@@ -352,13 +369,12 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     ok_u = ~np.isnan(units)
     out["units_per_order"] = _div(_bc(idx[ok_u], units[ok_u], n), _bc(idx[ok_u], None, n))
 
-    N = np.int64(max(cube.n_customers, 1))
     for name in _BUYER_METRICS | _LATER_METRICS:
         out[name] = nan()
     out["aov"] = _div(out["gmv"], out["orders"])
     out["refund_rate"] = _div(refund, out["gmv"])
     if need & _BUYER_METRICS:
-        _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need)
+        _buyers(out, cube, cube.customer_runs(a, b, gmap, by_channel), gmap, n, P, G, p0, freq, need)
 
     # ads
     a_m = (cube.ad_day >= lo) & (cube.ad_day <= hi)
@@ -383,12 +399,14 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
         hb = np.searchsorted(cube.o_day, hi + 1)
         hg = gmap[cube.o_ch[:hb]]
         hm = hg >= 0
-        hday, hcust, hg = cube.o_day[:hb][hm], cube.o_cust[:hb][hm], hg[hm]
+        hday, hg = cube.o_day[:hb][hm], hg[hm]
         hp = np.clip(_period_code(hday, freq) - p0, 0, None)  # before the window -> first period
         hidx = hp * G + hg
         cum_net = np.cumsum(_bc(hidx, (cube.o_amt[:hb] - cube.o_ref[:hb])[hm], n).reshape(P, G), axis=0)
-        _, first = np.unique(hg.astype(np.int64) * N + hcust, return_index=True)  # day-sorted -> first
-        cum_b = np.cumsum(_bc(hidx[first], None, n).reshape(P, G), axis=0)
+        run = cube.customer_runs(0, hb, gmap, by_channel)  # first order of each (group, customer) run
+        first = run[_run_starts(cube.o_cust[run], gmap[cube.o_ch[run]])]
+        fidx = np.clip(_period_code(cube.o_day[first], freq) - p0, 0, None) * G + gmap[cube.o_ch[first]]
+        cum_b = np.cumsum(_bc(fidx, None, n).reshape(P, G), axis=0)
         out["ltv"] = _div(cum_net, cum_b).ravel()
     else:
         out["ltv"] = np.full(n, float(ltv))
@@ -407,11 +425,27 @@ _BUYER_METRICS = {"buyers", "new_buyers", "returning_buyers", "repurchase_rate",
 _LATER_METRICS = {"churn_rate", "m1_retention", "m3_retention"}
 
 
-def _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need):
-    """Distinct-buyer metrics from the unique (cell, customer) pairs (fills ``out``)."""
-    key = idx.astype(np.int64) * N + cust
-    ukey, cnt = np.unique(key, return_counts=True)
-    ucell, ucust = ukey // N, ukey % N
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Positions where any of ``keys`` changes from the previous element (and 0)."""
+    n = len(keys[0])
+    start = np.zeros(n, dtype=bool)
+    start[:1] = True
+    for k in keys:
+        start[1:] |= k[1:] != k[:-1]
+    return np.flatnonzero(start)
+
+
+def _buyers(out, cube, run, gmap, n, P, G, p0, freq, need):
+    """Distinct-buyer metrics from the (cell, customer) pairs (fills ``out``).
+
+    ``run``: the orders sorted by customer (and group), then day (:meth:`KpiCube.customer_runs`),
+    so each (cell, customer) pair is one run and a customer's pairs of one group follow each
+    other in period order: no sort per call."""
+    cust = cube.o_cust[run]
+    cell = (_period_code(cube.o_day[run], freq) - p0) * G + gmap[cube.o_ch[run]]
+    pos = _run_starts(cust, cell)
+    ucell, ucust = cell[pos], cust[pos]
+    cnt = np.diff(np.append(pos, len(run)))
     out["buyers"] = _bc(ucell, None, n)
     upc = ucell // G
     first_p = _period_code(cube.first_day[ucust], freq) - p0
@@ -420,11 +454,12 @@ def _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need):
     out["returning_buyers"] = out["buyers"] - out["new_buyers"]
     out["repurchase_rate"] = _div(_bc(ucell[cnt >= 2], None, n), out["buyers"])
 
-    def _in_later(k):  # per cell: pairs also present k periods later (same group)
-        nxt = ukey + np.int64(k * G) * N
-        pos = np.searchsorted(ukey, nxt)
-        pos[pos >= len(ukey)] = 0
-        return (ukey[pos] == nxt) if len(ukey) else np.zeros(0, bool)
+    def _in_later(k):  # per pair: the same customer also buys (same group) k periods later
+        hit = np.zeros(len(ucell), dtype=bool)
+        for j in range(1, k + 1):  # periods strictly increase along a run: within k pairs
+            if j < len(ucell):
+                hit[:-j] |= (ucust[j:] == ucust[:-j]) & (ucell[j:] == ucell[:-j] + k * G)
+        return hit
 
     if not need & _LATER_METRICS:
         return
