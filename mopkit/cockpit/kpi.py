@@ -162,6 +162,15 @@ class KpiCube:
         """[O] order positions sorted by customer, channel, then day."""
         return np.argsort(self.o_cust * np.int64(max(len(self.channels), 1)) + self.o_ch, kind="stable")
 
+    def periods(self, freq) -> np.ndarray:
+        """[O] period code of every order for ``freq`` ("D", "W", "M" cached; fixed bins computed)."""
+        if not isinstance(freq, str):
+            return _period_code(self.o_day, freq)
+        cache = self.__dict__.setdefault("_periods", {})
+        if freq not in cache:
+            cache[freq] = _period_code(self.o_day, freq)
+        return cache[freq]
+
     def customer_runs(self, a: int, b: int, gmap: np.ndarray, by_channel: bool) -> np.ndarray:
         """Positions of the orders in ``[a, b)`` whose channel ``gmap`` keeps (>= 0), sorted by
         customer (and channel when ``by_channel``), then day: each (customer, group) is one run."""
@@ -227,41 +236,47 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         bad = [i for i, v in enumerate(st_names) if str(v).lower() == "cancelled"]
         keep = ~np.isin(st_codes, bad)
         notes["cancelled orders (excluded)"] = int((~keep).sum())
-    o = orders.loc[keep] if not keep.all() else orders
-    day = _daynum(o["order_time"], "orders", "order_time")
+    # columns are read whole and the kept orders picked by position (no copy of the table)
+    kept = np.flatnonzero(keep)
+    day = _daynum(orders["order_time"], "orders", "order_time")[kept]
     order = np.argsort(day, kind="stable")
     day = day[order]
+    pick = kept[order]  # [O] table row of each order in the cube, day-sorted
     # traffic source when the export has one, else the platform the order was placed on;
     # coded once (a handful of names), never one Python string per order
-    sold = sales_channel(o)
+    sold = sales_channel(orders)
     sold_code, sold_names = pd.factorize(sold, use_na_sentinel=False)
-    ch_raw = sold_code[order]
-    by_platform = int((sold != (o["channel"].astype(str) if "channel" in o.columns else "unknown")).sum())
+    ch_raw = sold_code[pick]
+    other = (sold != (orders["channel"].astype(str) if "channel" in orders.columns else "unknown")).to_numpy(dtype=bool)
+    by_platform = int(other[kept].sum())
     if by_platform:
         notes["orders reported under their platform (no traffic source in the export)"] = by_platform
-    amt = pd.to_numeric(o["amount"], errors="coerce").to_numpy(float)[order]
+    amt = pd.to_numeric(orders["amount"], errors="coerce").to_numpy(float)[pick]
     if np.isnan(amt).any():
         raise DataError("orders.amount has non-numeric values", column="amount",
                         fix="load the table with mopkit's loader, which parses amounts")
-    has_ref = "refund_amount" in o.columns
-    ref = (pd.to_numeric(o["refund_amount"], errors="coerce").fillna(0).to_numpy(float)[order]
-           if has_ref else np.zeros(len(o)))
-    cust = pd.factorize(o["customer_id"])[0][order].astype(np.int64)  # codes of the Arrow strings (any numbering)
+    has_ref = "refund_amount" in orders.columns
+    ref = (pd.to_numeric(orders["refund_amount"], errors="coerce").fillna(0).to_numpy(float)[pick]
+           if has_ref else np.zeros(len(pick)))
+    cust = pd.factorize(orders["customer_id"])[0][pick]  # codes of the Arrow strings (any numbering) ...
+    if len(kept) < len(orders):
+        cust = pd.factorize(cust)[0]  # ... made 0..C-1 over the customers with an order kept
+    cust = cust.astype(np.int64)
     first_day = np.full(cust.max() + 1 if len(cust) else 0, np.iinfo(np.int64).max)
     np.minimum.at(first_day, cust, day)
 
     has_items = order_items is not None and len(order_items) > 0
-    units = np.full(len(o), np.nan)
+    units = np.full(len(pick), np.nan)
     if has_items:
         _need(order_items, "order_items", ["order_id", "quantity"])
         # hash both id columns together (no string sort, no per-row map): units per order code
-        ids = pd.concat([o["order_id"].astype(str), order_items["order_id"].astype(str)], ignore_index=True)
+        ids = pd.concat([orders["order_id"].astype(str), order_items["order_id"].astype(str)], ignore_index=True)
         codes, _ = pd.factorize(ids)
-        oc, ic = codes[: len(o)], codes[len(o):]
+        oc, ic = codes[: len(orders)], codes[len(orders):]
         q = pd.to_numeric(order_items["quantity"], errors="coerce").fillna(0).to_numpy(float)
         tot = np.bincount(ic, weights=q, minlength=codes.max() + 1)
         seen = np.bincount(ic, minlength=codes.max() + 1) > 0
-        units = np.where(seen[oc], tot[oc], np.nan)[order]
+        units = np.where(seen[oc], tot[oc], np.nan)[pick]
         notes["orders without order_items (left out of units per order)"] = int(np.isnan(units).sum())
 
     has_ads = ad_spend is not None and len(ad_spend) > 0
@@ -356,8 +371,8 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     g = gmap[cube.o_ch[a:b]]
     m = g >= 0
     g = g[m]
-    day = cube.o_day[a:b][m]
-    p = _period_code(day, freq) - p0
+    per = cube.periods(freq)
+    p = per[a:b][m] - p0
     idx = p * G + g
     n = P * G
     amt, ref, units = cube.o_amt[a:b][m], cube.o_ref[a:b][m], cube.o_units[a:b][m]
@@ -399,13 +414,13 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
         hb = np.searchsorted(cube.o_day, hi + 1)
         hg = gmap[cube.o_ch[:hb]]
         hm = hg >= 0
-        hday, hg = cube.o_day[:hb][hm], hg[hm]
-        hp = np.clip(_period_code(hday, freq) - p0, 0, None)  # before the window -> first period
+        hg = hg[hm]
+        hp = np.clip(per[:hb][hm] - p0, 0, None)  # before the window -> first period
         hidx = hp * G + hg
         cum_net = np.cumsum(_bc(hidx, (cube.o_amt[:hb] - cube.o_ref[:hb])[hm], n).reshape(P, G), axis=0)
         run = cube.customer_runs(0, hb, gmap, by_channel)  # first order of each (group, customer) run
         first = run[_run_starts(cube.o_cust[run], gmap[cube.o_ch[run]])]
-        fidx = np.clip(_period_code(cube.o_day[first], freq) - p0, 0, None) * G + gmap[cube.o_ch[first]]
+        fidx = np.clip(per[first] - p0, 0, None) * G + gmap[cube.o_ch[first]]
         cum_b = np.cumsum(_bc(fidx, None, n).reshape(P, G), axis=0)
         out["ltv"] = _div(cum_net, cum_b).ravel()
     else:
@@ -413,7 +428,7 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     out["ltv_cac"] = _div(out["ltv"], out["cac"])
 
     # shares against all channels (ignoring the channel filter)
-    tot_gmv = _bc(_period_code(cube.o_day[a:b], freq) - p0, cube.o_amt[a:b], P)
+    tot_gmv = _bc(per[a:b] - p0, cube.o_amt[a:b], P)
     tot_cost = _bc(_period_code(cube.ad_day[a_m], freq) - p0, cube.ad_cost[a_m], P)
     out["revenue_share"] = _div(out["gmv"].reshape(P, G), tot_gmv[:, None]).ravel()
     out["spend_share"] = _div(cost.reshape(P, G), tot_cost[:, None]).ravel()
@@ -442,7 +457,7 @@ def _buyers(out, cube, run, gmap, n, P, G, p0, freq, need):
     so each (cell, customer) pair is one run and a customer's pairs of one group follow each
     other in period order: no sort per call."""
     cust = cube.o_cust[run]
-    cell = (_period_code(cube.o_day[run], freq) - p0) * G + gmap[cube.o_ch[run]]
+    cell = (cube.periods(freq)[run] - p0) * G + gmap[cube.o_ch[run]]
     pos = _run_starts(cust, cell)
     ucell, ucust = cell[pos], cust[pos]
     cnt = np.diff(np.append(pos, len(run)))
