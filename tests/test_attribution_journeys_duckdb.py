@@ -96,12 +96,23 @@ def test_random_case_as_before():
         assert_same(build_journeys(touches, orders, **kw), build_journeys_pandas(touches, orders, **kw))
 
 
-def test_customer_codes_equal_exactly_when_ids_are():
+def test_customer_codes_number_ids_in_order():
     from mopkit.attribution.journeys import _customer_codes, _ids
 
     a = _ids(pd.Series(["u1", "u2", None, "u1", "u10"], dtype="str"))
     b = _ids(pd.Series(["u2", "u3", "u10"], dtype="str"))
-    for check in (True, False):  # False: the numbering used when two ids share a hash
-        ca, cb = _customer_codes(a, b, check=check)
-        assert ca[0] == ca[3] and ca[1] == cb[0] and ca[4] == cb[2]
-        assert len({ca[0], ca[1], cb[1], ca[4]}) == 4
+    (ca, cb), n = _customer_codes(a, b)
+    assert n == 4  # u1 < u10 < u2 < u3
+    assert ca.tolist() == [0, 2, -1, 0, 1] and cb.tolist() == [2, 3, 1]
+
+
+def test_next_order_is_pandas_merge_asof_forward():
+    from mopkit.attribution.journeys import _next_order
+
+    rng = np.random.default_rng(11)
+    t_ns, o_ns = np.sort(rng.integers(0, 300, 5000)), np.sort(rng.integers(0, 300, 2000))  # many equal times
+    t_code, o_code = rng.integers(0, 50, 5000) * 7919, rng.integers(0, 60, 2000) * 7919
+    want = pd.merge_asof(pd.DataFrame({"ns": t_ns, "c": t_code}),
+                         pd.DataFrame({"ns": o_ns, "c": o_code, "oi": np.arange(2000)}),
+                         on="ns", by="c", direction="forward")["oi"].fillna(-1).to_numpy(dtype=np.int64)
+    np.testing.assert_array_equal(_next_order(t_code, t_ns, o_code, o_ns), want)

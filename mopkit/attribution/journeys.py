@@ -29,6 +29,7 @@ from ..data.orders import refund_of
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register
 from ..i18n import t as _t
+from ..sorting import stable_argsort
 
 SEP = " > "
 DIRECT = "direct"
@@ -224,27 +225,52 @@ def _status_mask(orders: pd.DataFrame, status: str, word: str) -> np.ndarray:
     return np.append(hit.to_numpy(dtype=bool), False)[code]  # code -1 (missing) -> False
 
 
-def _customer_codes(*ids: pa.Array, check: bool = True) -> list[np.ndarray]:
-    """An int64 code per id, equal across ``ids`` exactly when the texts are (missing ids get some
-    code: mask them out). The codes are DuckDB's 64-bit hash of the text, computed in parallel
-    without a Python object per row; the distinct ids are checked to have distinct hashes, and
-    if two ever shared one the codes come from numbering the distinct ids instead."""
+def _customer_codes(*ids: pa.Array) -> tuple[list[np.ndarray], int]:
+    """Customer codes 0..C-1 in id order, one array per ``ids`` (-1 where the id is missing),
+    and C. DuckDB finds the distinct ids and joins them back in parallel, on the Arrow strings
+    (no Python object per row)."""
     import duckdb  # noqa: PLC0415
 
     con = duckdb.connect()
     for i, a in enumerate(ids):
-        con.register(f"a{i}", pa.table({"id": a}))
+        con.register(f"a{i}", pa.table({"r": np.arange(len(a), dtype=np.int64), "id": a}))
     distinct = ("SELECT DISTINCT id FROM (" + " UNION ALL ".join(f"SELECT id FROM a{i}" for i in range(len(ids)))
                 + ") WHERE id IS NOT NULL")
-    n_ids, n_hashes = con.execute(f"SELECT count(*), count(DISTINCT hash(id)) FROM ({distinct})").fetchone()
-    if check and n_ids == n_hashes:
-        out = [con.execute(f"SELECT hash(id) AS h FROM a{i}").fetchnumpy()["h"].view(np.int64) for i in range(len(ids))]
-    else:  # a collision (about 1 in 10^7 for a million ids): number the distinct ids
-        con.execute(f"CREATE TEMP TABLE c AS SELECT id, row_number() OVER () AS h FROM ({distinct})")
-        out = [np.ma.filled(con.execute(f"SELECT coalesce(c.h, -1) AS h FROM (SELECT row_number() OVER () AS r, id "
-                                        f"FROM a{i}) a LEFT JOIN c USING (id) ORDER BY r").fetchnumpy()["h"], -1)
-               .astype(np.int64) for i in range(len(ids))]
+    con.execute(f"CREATE TEMP TABLE c AS SELECT id, row_number() OVER (ORDER BY id) - 1 AS code FROM ({distinct})")
+    n_codes = con.execute("SELECT count(*) FROM c").fetchone()[0]
+    out = []
+    for i, a in enumerate(ids):
+        got = con.execute(f"SELECT a.r, c.code FROM a{i} a JOIN c USING (id)").fetchnumpy()
+        codes = np.full(len(a), -1, dtype=np.int64)
+        codes[np.asarray(got["r"])] = np.asarray(got["code"])
+        out.append(codes)
     con.close()
+    return out, int(n_codes)
+
+
+def _next_order(t_code: np.ndarray, t_ns: np.ndarray, o_code: np.ndarray, o_ns: np.ndarray) -> np.ndarray:
+    """[T] for each touch, the index of the first order of the same customer at or after it (-1: none).
+
+    Touches and orders are each in time order. An order at the same time as a touch comes after
+    it; of orders at the same time, the first. This is pandas' ``merge_asof(direction="forward",
+    by=customer)`` done with two integer sorts (numpy's SIMD sort) and a reverse running minimum:
+    events sorted by customer then time, each touch takes the next order in that stream if it
+    is the same customer's."""
+    nt, no = len(t_ns), len(o_ns)
+    by_time = np.empty(nt + no, dtype=np.int64)  # [E] both merged in time order, touches first at equal times
+    by_time[np.arange(nt) + np.searchsorted(o_ns, t_ns, side="left")] = np.arange(nt)
+    by_time[np.arange(no) + np.searchsorted(t_ns, o_ns, side="right")] = nt + np.arange(no)
+    cust = np.concatenate([t_code, o_code])  # [E] customer codes 0..C-1
+    ev = by_time[stable_argsort(cust[by_time])]  # [E] events by customer, then time
+    n = len(ev)
+    at = np.where(ev >= nt, np.arange(n), n)
+    nxt = np.minimum.accumulate(at[::-1])[::-1] if n else at  # [E] next order's place at or after each event
+    found = nxt < n
+    nxt = np.minimum(nxt, n - 1)
+    found &= cust[ev[nxt]] == cust[ev]
+    out = np.empty(nt, dtype=np.int64)
+    is_touch = ev < nt
+    out[ev[is_touch]] = np.where(found, ev[nxt] - nt, -1)[is_touch]
     return out
 
 
@@ -274,10 +300,10 @@ def build_journeys(
     customer's last order form one non-converting journey (kept within ``lookback_days`` of its
     last touch). Conversion value is ``amount - refund_amount`` (at least 0).
 
-    Customer ids stay Arrow strings and are turned into integer codes by DuckDB (in parallel, no
-    Python object per row); the touch-to-order join is pandas' as-of join on those codes and
-    integer times. Journeys are numbered: converting ones by order time (ties: table order), then
-    the open ones in customer-code order.
+    Customer ids stay Arrow strings and are numbered by DuckDB (in parallel, no Python object
+    per row); each touch finds its order through two integer sorts (:func:`_next_order`, an
+    as-of join). Journeys are numbered: converting ones by order time (ties: table order), then
+    the open ones by customer id.
 
     Required columns
     ----------------
@@ -336,7 +362,7 @@ def build_journeys(
             rows.append(_report_row("orders_refunded", refunded.sum(), "left_out"))
         keep &= ~(cancelled | refunded)
     kept_rows = np.flatnonzero(keep)
-    o_row = kept_rows[np.argsort(o_ns[kept_rows], kind="stable")]  # [O] table row of each order, in time order
+    o_row = kept_rows[stable_argsort(o_ns[kept_rows])]  # [O] table row of each order, in time order
     n_orders = len(o_row)
     oi = np.full(len(orders), -1, dtype=np.int64)
     oi[o_row] = np.arange(n_orders)
@@ -357,30 +383,30 @@ def build_journeys(
 
     # ---- customer ids -> integer codes -----------------------------------------------------
     extra = [_ids(customers[customer_id])] if customers is not None else []
-    o_code, t_code, *k_code = _customer_codes(o_cust, t_cust, *extra)
+    (o_code, t_code, *k_code), n_customers = _customer_codes(o_cust, t_cust, *extra)
     t_ok = ~bad
     if customers is not None:
         _need(customers, {"customer": customer_id}, "customers")
-        known = pd.Index(k_code[0][~extra[0].is_null().to_numpy(zero_copy_only=False)]).unique()
-        unknown = t_ok & ~pd.Index(t_code).isin(known)
+        known = np.zeros(n_customers + 1, dtype=bool)  # [C+1]: the last is "missing id" (code -1)
+        known[k_code[0]] = True
+        known[-1] = False
+        unknown = t_ok & ~known[t_code]
         if unknown.any():
             rows.append(_report_row("touches_unknown", unknown.sum(),
                                     "left_out" if unknown_customers == "drop" else "kept"))
             if unknown_customers == "drop":
                 t_ok &= ~unknown
-        unknown_o = ~pd.Index(o_code[o_row]).isin(known)
+        unknown_o = ~known[o_code[o_row]]
         if unknown_o.any():
             rows.append(_report_row("orders_unknown", unknown_o.sum(), "kept"))
 
     # ---- each touch -> the customer's next order at or after it --------------------------
     t_row = np.flatnonzero(t_ok)
-    t_row = t_row[np.argsort(t_ns[t_row], kind="stable")]  # [T] kept touches in time order (ties: table order)
+    t_row = t_row[stable_argsort(t_ns[t_row])]  # [T] kept touches in time order (ties: table order)
     so_ns = o_ns[o_row]
-    nxt = pd.merge_asof(pd.DataFrame({"ns": t_ns[t_row], "c": t_code[t_row]}),
-                        pd.DataFrame({"ns": so_ns, "c": o_code[o_row], "oi": np.arange(n_orders)}),
-                        on="ns", by="c", direction="forward")["oi"].to_numpy(dtype=float)
-    has_order = ~np.isnan(nxt)
-    nxt = np.where(has_order, nxt, 0).astype(np.int64)
+    nxt = _next_order(t_code[t_row], t_ns[t_row], o_code[o_row], so_ns)
+    has_order = nxt >= 0
+    nxt = np.where(has_order, nxt, 0)
     order_ns = so_ns[nxt] if n_orders else np.zeros(len(nxt), dtype=np.int64)
     in_window = has_order & (order_ns - t_ns[t_row] <= lookback_ns)
     old = has_order & ~in_window
@@ -389,15 +415,19 @@ def build_journeys(
     # touches after a customer's last order (or of customers who never ordered): open journeys
     tr = t_row[~has_order]
     tr_code = t_code[tr]
-    last = pd.Series(t_ns[tr]).groupby(tr_code).transform("max").to_numpy()
-    n_after = int(pd.Index(tr_code).isin(pd.Index(o_code[o_row]).unique()).sum())
+    last_c = np.full(n_customers, np.iinfo(np.int64).min)
+    np.maximum.at(last_c, tr_code, t_ns[tr])
+    last = last_c[tr_code]
+    buyer = np.zeros(n_customers, dtype=bool)
+    buyer[o_code[o_row]] = True
+    n_after = int(buyer[tr_code].sum())
     if n_after:
         rows.append(_report_row("touches_after", n_after, "kept_null"))
     recent = last - t_ns[tr] <= lookback_ns
     if (~recent).any():
         rows.append(_report_row("null_old", (~recent).sum(), "left_out", days=lookback_days))
     tr, tr_code = tr[recent], tr_code[recent]
-    open_grp, open_codes = pd.factorize(tr_code, sort=True)  # open journeys in customer-code order
+    open_grp, open_codes = pd.factorize(tr_code, sort=True)  # open journeys in customer id order
     n_open = len(open_codes)
     open_end = np.full(n_open, np.iinfo(np.int64).min)
     np.maximum.at(open_end, open_grp, t_ns[tr])
@@ -405,7 +435,7 @@ def build_journeys(
     open_row[open_grp] = tr
     conv = t_row[in_window]
     journey_all = np.concatenate([nxt[in_window], n_orders + open_grp])
-    srt = np.argsort(journey_all, kind="stable")  # touches are already in time order
+    srt = stable_argsort(journey_all)  # touches are already in time order
     jr = journey_all[srt]  # [T] journey of each touch, sorted by journey then time
     t_sel = np.concatenate([conv, tr])[srt]
     tns, tch = t_ns[t_sel], ch_code[t_sel].astype(np.int64)

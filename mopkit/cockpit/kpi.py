@@ -27,6 +27,7 @@ import pandas as pd
 from ..data.orders import DEFINITIONS, INVALID_COST, sales_channel, valid_costs
 from ..errors import DataError
 from ..i18n import register, t
+from ..sorting import stable_argsort
 
 # metric -> (zh name, en name, zh formula, en formula, unit, inputs)
 # unit: money | count | ratio (a fraction shown as %) | multiple (x times) | number
@@ -155,12 +156,12 @@ class KpiCube:
     @cached_property
     def by_customer(self) -> np.ndarray:
         """[O] order positions sorted by customer, then day (one sort, reused by every call)."""
-        return np.argsort(self.o_cust, kind="stable")
+        return stable_argsort(self.o_cust)
 
     @cached_property
     def by_customer_channel(self) -> np.ndarray:
         """[O] order positions sorted by customer, channel, then day."""
-        return np.argsort(self.o_cust * np.int64(max(len(self.channels), 1)) + self.o_ch, kind="stable")
+        return stable_argsort(self.o_cust * np.int64(max(len(self.channels), 1)) + self.o_ch)
 
     def periods(self, freq) -> np.ndarray:
         """[O] period code of every order for ``freq`` ("D", "W", "M" cached; fixed bins computed)."""
@@ -239,7 +240,7 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
     # columns are read whole and the kept orders picked by position (no copy of the table)
     kept = np.flatnonzero(keep)
     day = _daynum(orders["order_time"], "orders", "order_time")[kept]
-    order = np.argsort(day, kind="stable")
+    order = stable_argsort(day)
     day = day[order]
     pick = kept[order]  # [O] table row of each order in the cube, day-sorted
     # traffic source when the export has one, else the platform the order was placed on;
