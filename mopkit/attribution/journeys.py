@@ -503,14 +503,15 @@ def build_journeys(
                             "days_before": days, "converted": converted[jr], "value": value[jr]})
     # ids stay Arrow strings end to end: customer and order of each journey ("" for open ones),
     # gathered only when someone reads Journeys.journeys (no model does)
+    # (the closure keeps only the orders' two id columns, not the touches)
     conv, is_open = kept_j[kept_j < n_orders], kept_j[kept_j >= n_orders] - n_orders
-    o_id = _ids(orders[order_id])
+    o_ids, open_cust = orders[order_id], t_cust.take(open_row[is_open])
+    del t_cust
 
     def journey_table() -> pd.DataFrame:
         ids = pa.table({
-            "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), t_cust.take(open_row[is_open])],
-                                            type=pa.large_string()),
-            "order_id": pa.chunked_array([o_id.take(o_row[conv]),
+            "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), open_cust], type=pa.large_string()),
+            "order_id": pa.chunked_array([_ids(o_ids).take(o_row[conv]),
                                           pc.fill_null(pa.nulls(len(is_open), pa.large_string()), "")],
                                          type=pa.large_string()),
         }).to_pandas()
