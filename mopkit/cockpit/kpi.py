@@ -176,8 +176,8 @@ class KpiCube:
         """Positions of the orders in ``[a, b)`` whose channel ``gmap`` keeps (>= 0), sorted by
         customer (and channel when ``by_channel``), then day: each (customer, group) is one run."""
         perm = self.by_customer_channel if by_channel else self.by_customer
-        sel = perm[(perm >= a) & (perm < b)]
-        return sel[gmap[self.o_ch[sel]] >= 0]
+        sel = perm if (a, b) == (0, len(perm)) else perm[(perm >= a) & (perm < b)]
+        return sel if (gmap >= 0).all() else sel[gmap[self.o_ch[sel]] >= 0]
 
     @property
     def n_customers(self) -> int:
