@@ -232,6 +232,7 @@ def _customer_codes(*ids: pa.Array) -> tuple[list[np.ndarray], int]:
     import duckdb  # noqa: PLC0415
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no progress widget in notebook kernels
     for i, a in enumerate(ids):
         con.register(f"a{i}", pa.table({"r": np.arange(len(a), dtype=np.int64), "id": a}))
     distinct = ("SELECT DISTINCT id FROM (" + " UNION ALL ".join(f"SELECT id FROM a{i}" for i in range(len(ids)))
