@@ -82,3 +82,18 @@ def test_sorted_path_for_huge_tables_matches_dense(monkeypatch):
     dense = cohort_counts(o)
     monkeypatch.setattr(C, "_DENSE_CELLS", 0)
     pd.testing.assert_frame_equal(cohort_counts(o), dense)
+
+
+def test_retention_from_cube_is_retention_matrix():
+    from mopkit.cockpit import prepare_cube, retention_from_cube
+
+    rng = np.random.default_rng(9)
+    n = 900
+    o = pd.DataFrame({"order_id": [f"o{i}" for i in range(n)],
+                      "customer_id": rng.integers(0, 200, n).astype(str),
+                      "order_time": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
+                      "amount": 10.0, "status": rng.choice(["paid", "Cancelled", "refunded"], n, p=[0.8, 0.1, 0.1])})
+    want = retention_matrix(o)
+    got = retention_from_cube(prepare_cube(o))
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_series_equal(got.attrs["sizes"], want.attrs["sizes"])

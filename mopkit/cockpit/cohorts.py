@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register
+from .kpi import KpiCube
 
 register({
     "cohorts.title": {"zh": "月度获客群组留存率", "en": "Monthly acquisition cohorts: retention"},
@@ -57,7 +58,11 @@ def cohort_counts(orders: pd.DataFrame, *, customer_col: str = "customer_id",
     DataFrame indexed by cohort month start (Timestamp), columns offsets 0..K (int), values the
     number of cohort customers active at that offset; NaN where the month is after the data.
     """
-    cust, month = _prepare(orders, customer_col, time_col, status_col)
+    return _counts(*_prepare(orders, customer_col, time_col, status_col))
+
+
+def _counts(cust: np.ndarray, month: np.ndarray) -> pd.DataFrame:
+    """:func:`cohort_counts` from customer codes 0..C-1 and month numbers of the kept orders."""
     first = np.full(cust.max() + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, cust, month)
     c0, last = first.min(), month.max()
@@ -85,7 +90,20 @@ def retention_matrix(orders: pd.DataFrame, max_offset: int | None = 12, **cols) 
     Same inputs as :func:`cohort_counts`. Returns the counts divided by the cohort size (offset
     0), columns limited to ``0..max_offset``; ``attrs["sizes"]`` holds the cohort sizes.
     """
-    counts = cohort_counts(orders, **cols)
+    return _matrix(cohort_counts(orders, **cols), max_offset)
+
+
+def retention_from_cube(cube: KpiCube, max_offset: int | None = 12) -> pd.DataFrame:
+    """:func:`retention_matrix` from a KPI cube (the same orders: cancelled ones left out), reusing
+    its customer codes instead of coding every order's customer id again."""
+    if len(cube.o_day) == 0:
+        raise InsufficientDataError("no orders left to build cohorts from",
+                                    fix="check the analysis window and the order statuses")
+    month = cube.o_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return _matrix(_counts(cube.o_cust, month), max_offset)
+
+
+def _matrix(counts: pd.DataFrame, max_offset: int | None) -> pd.DataFrame:
     if max_offset is not None:
         counts = counts.loc[:, counts.columns <= max_offset]
     mat = counts.div(counts[0], axis=0)
