@@ -28,10 +28,10 @@ ctx = open_run(run_dir, lang=lang)
 display(Markdown(f"## {ctx.t('attr.nb.title')}\\n\\n{ctx.t('attr.nb.intro', lookback=lookback_days)}"))
 '''),
     ("code", '''
-# touch-level data when the client has it, else the aggregated path table
+# touch-level data when the client has it, else the aggregated path table (only the columns used are read)
 journeys = (A.build_journeys(
-    ctx.table("touchpoints"), ctx.table("orders"),
-    customers=ctx.table("customers") if ctx.has("customers") else None,
+    ctx.table("touchpoints", columns=A.TOUCH_COLUMNS), ctx.table("orders", columns=A.ORDER_COLUMNS),
+    customers=ctx.table("customers", columns=["customer_id"]) if ctx.has("customers") else None,
     lookback_days=lookback_days, collapse_repeats=collapse_repeats, max_path_length=max_path_length or None,
 ) if ctx.has("touchpoints") else A.journeys_from_paths(
     ctx.table("paths"), collapse_repeats=collapse_repeats, max_path_length=max_path_length or None,

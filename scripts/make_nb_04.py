@@ -28,15 +28,15 @@ from mopkit.context import open_run
 
 ctx = open_run(run_dir, lang=lang)
 live = cockpit.in_voila()  # served by Voila: show the app only, write nothing
-orders = ctx.table("orders")
-items = ctx.table("order_items") if ctx.has("order_items") else None
+orders = ctx.table("orders", columns=cockpit.ORDER_COLUMNS)  # only the columns the cockpit uses
+items = ctx.table("order_items", columns=cockpit.ITEM_COLUMNS) if ctx.has("order_items") else None
 ads = ctx.table("ad_spend") if ctx.has("ad_spend") else None
 cube = cockpit.prepare_cube(orders, items, ads)
 rules = cockpit.rules_from_config(dict(roas_target=roas_target, ctr_drop_pct=ctr_drop_pct,
                                       refund_spike_factor=refund_spike_factor, forecast_error_pct=forecast_error_pct))
 forecast = pd.read_csv(ctx.outputs_dir / "forecast.csv") if (ctx.outputs_dir / "forecast.csv").exists() else None
 alert_table = cockpit.check_alerts(cube, rules, forecast=forecast, lang=ctx.lang, as_of=ctx.config.end)
-retention = cockpit.retention_matrix(orders)
+retention = cockpit.retention_from_cube(cube)  # cohorts from the cube's customer codes
 rules_table = (cockpit.association_rules(items, basket_level, min_support=min_support, orders=orders)
                if items is not None else None)
 pairs = cockpit.pair_matrix(rules_table) if rules_table is not None else None

@@ -68,3 +68,32 @@ def test_input_untouched_and_missing_column():
     pd.testing.assert_frame_equal(o, before)
     with pytest.raises(DataError, match="customer_id"):
         retention_matrix(o.drop(columns=["customer_id"]))
+
+
+def test_sorted_path_for_huge_tables_matches_dense(monkeypatch):
+    """Above _DENSE_CELLS customers x months the counts come from sorted pairs: same numbers."""
+    import mopkit.cockpit.cohorts as C
+
+    rng = np.random.default_rng(5)
+    n = 800
+    o = pd.DataFrame({"customer_id": rng.integers(0, 150, n).astype(str),
+                      "order_time": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+                      "status": rng.choice(["paid", "cancelled"], n, p=[0.85, 0.15])})
+    dense = cohort_counts(o)
+    monkeypatch.setattr(C, "_DENSE_CELLS", 0)
+    pd.testing.assert_frame_equal(cohort_counts(o), dense)
+
+
+def test_retention_from_cube_is_retention_matrix():
+    from mopkit.cockpit import prepare_cube, retention_from_cube
+
+    rng = np.random.default_rng(9)
+    n = 900
+    o = pd.DataFrame({"order_id": [f"o{i}" for i in range(n)],
+                      "customer_id": rng.integers(0, 200, n).astype(str),
+                      "order_time": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
+                      "amount": 10.0, "status": rng.choice(["paid", "Cancelled", "refunded"], n, p=[0.8, 0.1, 0.1])})
+    want = retention_matrix(o)
+    got = retention_from_cube(prepare_cube(o))
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_series_equal(got.attrs["sizes"], want.attrs["sizes"])

@@ -16,19 +16,27 @@ its reason, in ``Journeys.report``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..data.orders import refund_of
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register
 from ..i18n import t as _t
+from ..sorting import stable_argsort
 
 SEP = " > "
 DIRECT = "direct"
 EMPTY_PATHS = ("direct", "drop")
+#: Canonical columns :func:`build_journeys` reads (a notebook reads only these from the run's tables).
+TOUCH_COLUMNS = ["customer_id", "touch_time", "channel"]
+ORDER_COLUMNS = ["order_id", "customer_id", "order_time", "amount", "status", "refund_amount"]
 _MATRIX_MAX_STEPS = 64  # above this many steps per journey, paths are joined as strings instead
 
 
@@ -52,8 +60,13 @@ class Journeys:
     paths: pd.DataFrame
     report: pd.DataFrame
     touches: pd.DataFrame | None = None
-    journeys: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    journey_table: Callable[[], pd.DataFrame] | None = field(default=None, repr=False)
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame | None:
+        """One row per journey (only from :func:`build_journeys`), built on first use."""
+        return None if self.journey_table is None else self.journey_table()
 
     @property
     def channels(self) -> list[str]:
@@ -190,6 +203,78 @@ def _aggregate(path_id, strings, steps, converted, value) -> pd.DataFrame:
     return out.sort_values(["conversions", "path"], ascending=[False, True], ignore_index=True)
 
 
+def _ids(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Ids as an Arrow string array (text as the old ``astype("string")`` gave it; no Python objects
+    for the usual Arrow-backed string columns)."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        s = s.astype("string")
+    arr = pa.array(s)  # the column's own Arrow buffers when it has them
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+
+
+def _ns(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 nanoseconds since 1970, missing mask) of a date/time column."""
+    v = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    return v.view(np.int64), np.isnat(v)
+
+
+def _status_mask(orders: pd.DataFrame, status: str, word: str) -> np.ndarray:
+    """Rows whose status, lower-cased, is ``word`` (the few distinct statuses are compared once)."""
+    code, names = pd.factorize(orders[status])
+    hit = (pd.Series(np.asarray(names, dtype=object), dtype="string").str.lower() == word).fillna(False)
+    return np.append(hit.to_numpy(dtype=bool), False)[code]  # code -1 (missing) -> False
+
+
+def _customer_codes(*ids: pa.Array) -> tuple[list[np.ndarray], int]:
+    """Customer codes 0..C-1 in id order, one array per ``ids`` (-1 where the id is missing),
+    and C. DuckDB finds the distinct ids and joins them back in parallel, on the Arrow strings
+    (no Python object per row)."""
+    import duckdb  # noqa: PLC0415
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no progress widget in notebook kernels
+    for i, a in enumerate(ids):
+        con.register(f"a{i}", pa.table({"r": np.arange(len(a), dtype=np.int64), "id": a}))
+    distinct = ("SELECT DISTINCT id FROM (" + " UNION ALL ".join(f"SELECT id FROM a{i}" for i in range(len(ids)))
+                + ") WHERE id IS NOT NULL")
+    con.execute(f"CREATE TEMP TABLE c AS SELECT id, row_number() OVER (ORDER BY id) - 1 AS code FROM ({distinct})")
+    n_codes = con.execute("SELECT count(*) FROM c").fetchone()[0]
+    out = []
+    for i, a in enumerate(ids):
+        got = con.execute(f"SELECT a.r, c.code FROM a{i} a JOIN c USING (id)").fetchnumpy()
+        codes = np.full(len(a), -1, dtype=np.int64)
+        codes[np.asarray(got["r"])] = np.asarray(got["code"])
+        out.append(codes)
+    con.close()
+    return out, int(n_codes)
+
+
+def _next_order(t_code: np.ndarray, t_ns: np.ndarray, o_code: np.ndarray, o_ns: np.ndarray) -> np.ndarray:
+    """[T] for each touch, the index of the first order of the same customer at or after it (-1: none).
+
+    Touches and orders are each in time order. An order at the same time as a touch comes after
+    it; of orders at the same time, the first. This is pandas' ``merge_asof(direction="forward",
+    by=customer)`` done with two integer sorts (numpy's SIMD sort) and a reverse running minimum:
+    events sorted by customer then time, each touch takes the next order in that stream if it
+    is the same customer's."""
+    nt, no = len(t_ns), len(o_ns)
+    by_time = np.empty(nt + no, dtype=np.int64)  # [E] both merged in time order, touches first at equal times
+    by_time[np.arange(nt) + np.searchsorted(o_ns, t_ns, side="left")] = np.arange(nt)
+    by_time[np.arange(no) + np.searchsorted(t_ns, o_ns, side="right")] = nt + np.arange(no)
+    cust = np.concatenate([t_code, o_code])  # [E] customer codes 0..C-1
+    ev = by_time[stable_argsort(cust[by_time])]  # [E] events by customer, then time
+    n = len(ev)
+    at = np.where(ev >= nt, np.arange(n), n)
+    nxt = np.minimum.accumulate(at[::-1])[::-1] if n else at  # [E] next order's place at or after each event
+    found = nxt < n
+    nxt = np.minimum(nxt, n - 1)
+    found &= cust[ev[nxt]] == cust[ev]
+    out = np.empty(nt, dtype=np.int64)
+    is_touch = ev < nt
+    out[ev[is_touch]] = np.where(found, ev[nxt] - nt, -1)[is_touch]
+    return out
+
+
 def build_journeys(
     touchpoints: pd.DataFrame,
     orders: pd.DataFrame,
@@ -215,6 +300,11 @@ def build_journeys(
     order]`` that lie at most ``lookback_days`` before it, in time order. Touches after a
     customer's last order form one non-converting journey (kept within ``lookback_days`` of its
     last touch). Conversion value is ``amount - refund_amount`` (at least 0).
+
+    Customer ids stay Arrow strings and are numbered by DuckDB (in parallel, no Python object
+    per row); each touch finds its order through two integer sorts (:func:`_next_order`, an
+    as-of join). Journeys are numbered: converting ones by order time (ties: table order), then
+    the open ones by customer id.
 
     Required columns
     ----------------
@@ -251,36 +341,32 @@ def build_journeys(
     _need(touchpoints, {"customer": customer_id, "time": touch_time, "channel": channel}, "touchpoints")
     _need(orders, {"order": order_id, "customer": customer_id, "time": order_time, "amount": amount}, "orders")
     rows: list[dict] = []
-
-    # ---- ids as integer codes (one code space for orders, touches and customers) ------------
-    ids = pd.concat([orders[customer_id], touchpoints[customer_id]], ignore_index=True).astype("string")
-    id_code, id_names = pd.factorize(ids)
-    o_cust, t_cust = id_code[: len(orders)], id_code[len(orders):]
+    lookback_ns = int(pd.Timedelta(days=float(lookback_days)).value)
 
     # ---- orders -------------------------------------------------------------------------
-    o = pd.DataFrame({
-        "row": np.arange(len(orders)),
-        "cust": o_cust,
-        "time": pd.to_datetime(orders[order_time], errors="coerce").to_numpy(),
-        # net sales of the order: the one definition (mopkit.data.orders)
-        "value": (pd.to_numeric(orders[amount], errors="coerce") - refund_of(orders, refund_col=refund_amount)).to_numpy(dtype=float),
-    })
-    o["value"] = o["value"].clip(lower=0)
-    rows.append(_report_row("orders_read", len(o), "none"))
-    bad = (o["time"].isna() | o["value"].isna() | (o["cust"] < 0)).to_numpy()
+    o_ns, o_nat = _ns(orders[order_time])
+    # net sales of the order: the one definition (mopkit.data.orders)
+    value = (pd.to_numeric(orders[amount], errors="coerce") - refund_of(orders, refund_col=refund_amount)).clip(lower=0)
+    value = value.to_numpy(dtype=float)
+    o_cust = _ids(orders[customer_id])
+    rows.append(_report_row("orders_read", len(orders), "none"))
+    bad = o_nat | np.isnan(value) | o_cust.is_null().to_numpy(zero_copy_only=False)
     if bad.any():
         rows.append(_report_row("orders_invalid", bad.sum(), "left_out"))
     keep = ~bad
     if status in orders.columns:
-        st = orders[status].astype("string").str.lower().to_numpy()
-        cancelled = keep & (st == "cancelled")
-        refunded = keep & (st == "refunded") & (o["value"].to_numpy() <= 0)
+        cancelled = keep & _status_mask(orders, status, "cancelled")
+        refunded = keep & _status_mask(orders, status, "refunded") & (value <= 0)
         if cancelled.any():
             rows.append(_report_row("orders_cancelled", cancelled.sum(), "left_out"))
         if refunded.any():
             rows.append(_report_row("orders_refunded", refunded.sum(), "left_out"))
         keep &= ~(cancelled | refunded)
-    o = o[keep]
+    kept_rows = np.flatnonzero(keep)
+    o_row = kept_rows[stable_argsort(o_ns[kept_rows])]  # [O] table row of each order, in time order
+    n_orders = len(o_row)
+    oi = np.full(len(orders), -1, dtype=np.int64)
+    oi[o_row] = np.arange(n_orders)
 
     # ---- touches ------------------------------------------------------------------------
     raw_code, raw_names = pd.factorize(touchpoints[channel])  # normalise the few distinct names only
@@ -288,122 +374,112 @@ def build_journeys(
     norm_code, norm_names = pd.factorize(norm)
     ch_code = np.where(raw_code >= 0, norm_code[np.maximum(raw_code, 0)], -1) if len(raw_names) else raw_code
     chan_names = list(norm_names)
-    t = pd.DataFrame({
-        "cust": t_cust,
-        "time": pd.to_datetime(touchpoints[touch_time], errors="coerce").to_numpy(),
-        "ch": ch_code,
-    })
-    rows.append(_report_row("touches_read", len(t), "none"))
+    t_ns, t_nat = _ns(touchpoints[touch_time])
+    t_cust = _ids(touchpoints[customer_id])
+    rows.append(_report_row("touches_read", len(touchpoints), "none"))
     empty_name = chan_names.index("") if "" in chan_names else -2
-    bad = (t["time"].isna() | (t["ch"] < 0) | (t["ch"] == empty_name) | (t["cust"] < 0)).to_numpy()
+    bad = t_nat | (ch_code < 0) | (ch_code == empty_name) | t_cust.is_null().to_numpy(zero_copy_only=False)
     if bad.any():
         rows.append(_report_row("touches_invalid", bad.sum(), "left_out"))
-    t = t[~bad]
+
+    # ---- customer ids -> integer codes -----------------------------------------------------
+    extra = [_ids(customers[customer_id])] if customers is not None else []
+    (o_code, t_code, *k_code), n_customers = _customer_codes(o_cust, t_cust, *extra)
+    t_ok = ~bad
     if customers is not None:
         _need(customers, {"customer": customer_id}, "customers")
-        known = id_names.get_indexer(pd.Index(customers[customer_id].astype("string").unique()))
-        known = np.zeros(len(id_names), dtype=bool) if len(id_names) == 0 else np.isin(np.arange(len(id_names)), known[known >= 0])
-        unknown = ~known[t["cust"].to_numpy()]
+        known = np.zeros(n_customers + 1, dtype=bool)  # [C+1]: the last is "missing id" (code -1)
+        known[k_code[0]] = True
+        known[-1] = False
+        unknown = t_ok & ~known[t_code]
         if unknown.any():
             rows.append(_report_row("touches_unknown", unknown.sum(),
                                     "left_out" if unknown_customers == "drop" else "kept"))
             if unknown_customers == "drop":
-                t = t[~unknown]
-        unknown_o = ~known[o["cust"].to_numpy()]
+                t_ok &= ~unknown
+        unknown_o = ~known[o_code[o_row]]
         if unknown_o.any():
             rows.append(_report_row("orders_unknown", unknown_o.sum(), "kept"))
 
     # ---- each touch -> the customer's next order at or after it --------------------------
-    o = o.sort_values("time", kind="stable").reset_index(drop=True)
-    o["order_idx"] = np.arange(len(o))
-    t = t.sort_values("time", kind="stable").reset_index(drop=True)
-    m = pd.merge_asof(t, o[["time", "cust", "order_idx"]].rename(columns={"time": "order_time"}),
-                      left_on="time", right_on="order_time", by="cust", direction="forward")
-    has_order = m["order_idx"].notna().to_numpy()
-    lookback = pd.Timedelta(days=float(lookback_days))
-    gap = (m["order_time"] - m["time"]).to_numpy()
-    in_window = has_order & (gap <= lookback.to_timedelta64())
+    t_row = np.flatnonzero(t_ok)
+    t_row = t_row[stable_argsort(t_ns[t_row])]  # [T] kept touches in time order (ties: table order)
+    so_ns = o_ns[o_row]
+    nxt = _next_order(t_code[t_row], t_ns[t_row], o_code[o_row], so_ns)
+    has_order = nxt >= 0
+    nxt = np.where(has_order, nxt, 0)
+    order_ns = so_ns[nxt] if n_orders else np.zeros(len(nxt), dtype=np.int64)
+    in_window = has_order & (order_ns - t_ns[t_row] <= lookback_ns)
     old = has_order & ~in_window
     if old.any():
         rows.append(_report_row("touches_old", old.sum(), "left_out", days=lookback_days))
-    trailing = ~has_order
     # touches after a customer's last order (or of customers who never ordered): open journeys
-    tr = m.loc[trailing, ["cust", "time", "ch"]]
-    if len(tr):
-        last = tr.groupby("cust")["time"].transform("max")
-        recent = ((last - tr["time"]) <= lookback).to_numpy()
-        buyer = np.zeros(len(id_names), dtype=bool)
-        buyer[o["cust"].to_numpy()] = True
-        n_after = int(buyer[tr["cust"].to_numpy()].sum())
-        if n_after:
-            rows.append(_report_row("touches_after", n_after,
-                                    "kept_null"))
-        if (~recent).any():
-            rows.append(_report_row("null_old",
-                                    (~recent).sum(), "left_out", days=lookback_days))
-        tr = tr[recent]
-    conv_t = m.loc[in_window, ["order_idx", "time", "ch"]]
+    tr = t_row[~has_order]
+    tr_code = t_code[tr]
+    last_c = np.full(n_customers, np.iinfo(np.int64).min)
+    np.maximum.at(last_c, tr_code, t_ns[tr])
+    last = last_c[tr_code]
+    buyer = np.zeros(n_customers, dtype=bool)
+    buyer[o_code[o_row]] = True
+    n_after = int(buyer[tr_code].sum())
+    if n_after:
+        rows.append(_report_row("touches_after", n_after, "kept_null"))
+    recent = last - t_ns[tr] <= lookback_ns
+    if (~recent).any():
+        rows.append(_report_row("null_old", (~recent).sum(), "left_out", days=lookback_days))
+    tr, tr_code = tr[recent], tr_code[recent]
+    open_grp, open_codes = pd.factorize(tr_code, sort=True)  # open journeys in customer id order
+    n_open = len(open_codes)
+    open_end = np.full(n_open, np.iinfo(np.int64).min)
+    np.maximum.at(open_end, open_grp, t_ns[tr])
+    open_row = np.empty(n_open, dtype=np.int64)  # one touch of each open journey's customer (for its id)
+    open_row[open_grp] = tr
+    conv = t_row[in_window]
+    journey_all = np.concatenate([nxt[in_window], n_orders + open_grp])
+    srt = stable_argsort(journey_all)  # touches are already in time order
+    jr = journey_all[srt]  # [T] journey of each touch, sorted by journey then time
+    t_sel = np.concatenate([conv, tr])[srt]
+    tns, tch = t_ns[t_sel], ch_code[t_sel].astype(np.int64)
+    del journey_all, srt, t_sel
 
-    # journeys: converting ones are the orders; open ones one per customer
-    open_end = tr.groupby("cust")["time"].max()
-    open_customers = open_end.index.to_numpy()
-    n_orders = len(o)
-    j_conv = conv_t["order_idx"].to_numpy(dtype=np.int64)
-    j_open = n_orders + tr.groupby("cust").ngroup().to_numpy()  # groups sorted like open_end
-    journey_all = np.concatenate([j_conv, j_open])
-    srt = np.argsort(journey_all, kind="stable")  # touches are already in time order
-    tt = pd.DataFrame({
-        "journey": journey_all[srt],
-        "time": np.concatenate([conv_t["time"].to_numpy(), tr["time"].to_numpy()])[srt],
-        "ch": np.concatenate([conv_t["ch"].to_numpy(), tr["ch"].to_numpy()])[srt],
-    })
-    n_j = n_orders + len(open_customers)
-    end_time = np.concatenate([o["time"].to_numpy(), open_end.to_numpy()])
-    converted = np.concatenate([np.ones(n_orders), np.zeros(len(open_customers))])
-    value = np.concatenate([o["value"].to_numpy(dtype=float), np.zeros(len(open_customers))])
-    j_cust = np.concatenate([o["cust"].to_numpy(), open_customers]).astype(np.int64)
-    j_row = np.concatenate([o["row"].to_numpy(), np.full(len(open_customers), -1)])
+    # journeys: converting ones are the orders (in time order), then one open one per customer
+    n_j = n_orders + n_open
+    end_ns = np.concatenate([so_ns, open_end])
+    converted = np.concatenate([np.ones(n_orders), np.zeros(n_open)])
+    value = np.concatenate([value[o_row], np.zeros(n_open)])
 
-    jr = tt["journey"].to_numpy()
-    if collapse_repeats and len(tt):
-        ch = tt["ch"].to_numpy()
-        dup = np.zeros(len(tt), dtype=bool)
-        dup[1:] = (jr[1:] == jr[:-1]) & (ch[1:] == ch[:-1])
+    if collapse_repeats and len(jr):
+        dup = np.zeros(len(jr), dtype=bool)
+        dup[1:] = (jr[1:] == jr[:-1]) & (tch[1:] == tch[:-1])
         if dup.any():
             rows.append(_report_row("repeats", dup.sum(), "collapsed"))
-        tt = tt[~dup].reset_index(drop=True)
-        jr = tt["journey"].to_numpy()
-    if max_path_length is not None and len(tt):
-        counts = np.bincount(jr, minlength=n_j)
-        ends = np.cumsum(counts)
-        from_end = ends[jr] - np.arange(len(jr)) - 1
-        cut = from_end >= int(max_path_length)
+            jr, tns, tch = jr[~dup], tns[~dup], tch[~dup]
+    if max_path_length is not None and len(jr):
+        ends = np.cumsum(np.bincount(jr, minlength=n_j))
+        cut = ends[jr] - np.arange(len(jr)) - 1 >= int(max_path_length)
         if cut.any():
             rows.append(_report_row("cut", cut.sum(), "left_out", n=int(max_path_length)))
-        tt = tt[~cut].reset_index(drop=True)
-        jr = tt["journey"].to_numpy()
+            jr, tns, tch = jr[~cut], tns[~cut], tch[~cut]
 
     # empty converting journeys (orders with no touch in the window)
-    n_touch = np.bincount(jr, minlength=n_j)
-    empty = (n_touch == 0) & (converted == 1)
+    empty = (np.bincount(jr, minlength=n_j) == 0) & (converted == 1)
     if empty.any():
         if empty_paths == "direct":
             rows.append(_report_row("orders_empty", empty.sum(), "direct"))
             add = np.flatnonzero(empty)
             if DIRECT not in chan_names:
                 chan_names.append(DIRECT)
-            tt = pd.concat([tt, pd.DataFrame({"journey": add, "time": end_time[add], "ch": chan_names.index(DIRECT)})],
-                           ignore_index=True).sort_values(["journey", "time"], kind="stable", ignore_index=True)
-            jr = tt["journey"].to_numpy()
+            at = np.searchsorted(jr, add)  # these journeys have no touch: one 'direct' step each, in place
+            jr, tns = np.insert(jr, at, add), np.insert(tns, at, end_ns[add])
+            tch = np.insert(tch, at, chan_names.index(DIRECT))
         else:
             rows.append(_report_row("orders_empty", empty.sum(), "left_out"))
     keep_j = np.bincount(jr, minlength=n_j) > 0
     # renumber journeys 0..J-1
-    new_id = np.cumsum(keep_j) - 1
-    jr = new_id[jr]
-    end_time, converted, value = end_time[keep_j], converted[keep_j], value[keep_j]
-    j_cust, j_row = j_cust[keep_j], j_row[keep_j]
-    n_j = int(keep_j.sum())
+    jr = (np.cumsum(keep_j) - 1)[jr]
+    kept_j = np.flatnonzero(keep_j)
+    end_ns, converted, value = end_ns[kept_j], converted[kept_j], value[kept_j]
+    n_j = len(kept_j)
     if n_j == 0 or converted.sum() == 0:
         raise InsufficientDataError(
             "no journey ends in an order: there is nothing to attribute",
@@ -412,26 +488,40 @@ def build_journeys(
                 "and that lookback_days is long enough",
         )
 
-    used, codes = np.unique(tt["ch"].to_numpy(), return_inverse=True)
+    seen = np.bincount(tch, minlength=len(chan_names)) > 0  # the few channels: no sort of every touch
+    used = np.flatnonzero(seen)
+    codes = (np.cumsum(seen) - 1)[tch]
     names = np.asarray(chan_names, dtype=object)[used]
     order = np.argsort(names.astype(str))
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     codes = rank[codes.reshape(-1)]
     channels = names[order]
-    path_id, strings, steps = _encode_paths(jr, codes.reshape(-1), n_j, channels)
+    path_id, strings, steps = _encode_paths(jr, codes, n_j, channels)
     paths = _aggregate(path_id, strings, steps, converted, value)
-    days = (end_time[jr] - tt["time"].to_numpy()) / np.timedelta64(1, "D")
-    touches = pd.DataFrame({"journey": jr, "channel": pd.Categorical.from_codes(codes.reshape(-1), categories=channels), "days_before": days.astype(float),
-                            "converted": converted[jr], "value": value[jr]})
-    order_ids = orders[order_id].astype("string").to_numpy()
-    journeys = pd.DataFrame({"customer_id": np.asarray(id_names, dtype=object)[j_cust],
-                             "order_id": np.where(j_row >= 0, order_ids[np.maximum(j_row, 0)], ""), "converted": converted.astype(int),
-                             "value": value, "path": pd.Categorical.from_codes(path_id, categories=strings)})
+    days = (end_ns[jr] - tns) / 86_400e9
+    touches = pd.DataFrame({"journey": jr, "channel": pd.Categorical.from_codes(codes, categories=channels),
+                            "days_before": days, "converted": converted[jr], "value": value[jr]})
+    # ids stay Arrow strings end to end: customer and order of each journey ("" for open ones),
+    # gathered only when someone reads Journeys.journeys (no model does)
+    # (the closure keeps only the orders' two id columns, not the touches)
+    conv, is_open = kept_j[kept_j < n_orders], kept_j[kept_j >= n_orders] - n_orders
+    o_ids, open_cust = orders[order_id], t_cust.take(open_row[is_open])
+    del t_cust
+
+    def journey_table() -> pd.DataFrame:
+        ids = pa.table({
+            "customer_id": pa.chunked_array([o_cust.take(o_row[conv]), open_cust], type=pa.large_string()),
+            "order_id": pa.chunked_array([_ids(o_ids).take(o_row[conv]),
+                                          pc.fill_null(pa.nulls(len(is_open), pa.large_string()), "")],
+                                         type=pa.large_string()),
+        }).to_pandas()
+        return ids.assign(converted=converted.astype(int), value=value,
+                          path=pd.Categorical.from_codes(path_id, categories=strings))
     rows.append(_report_row("conv_journeys", converted.sum(), "used"))
     rows.append(_report_row("null_journeys", n_j - converted.sum(), "used"))
     rows.append(_report_row("unique_paths", len(paths), "used"))
-    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journeys=journeys)
+    return Journeys(paths=paths, report=pd.DataFrame(rows), touches=touches, journey_table=journey_table)
 
 
 def journeys_from_paths(

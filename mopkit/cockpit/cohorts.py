@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import DataError, InsufficientDataError
 from ..i18n import register
+from .kpi import KpiCube
 
 register({
     "cohorts.title": {"zh": "月度获客群组留存率", "en": "Monthly acquisition cohorts: retention"},
@@ -25,19 +26,24 @@ register({
 })
 
 
+_DENSE_CELLS = 500_000_000  # customers x months up to which activity is a 0/1 table (bytes)
+
+
 def _prepare(orders, customer_col, time_col, status_col):
     missing = [c for c in (customer_col, time_col) if c not in orders.columns]
     if missing:
         raise DataError(f"orders lacks {missing} needed for cohorts", column=missing[0],
                         fix="map the customer id and order time columns in the client config")
-    o = orders
-    if status_col in o.columns:
-        o = o[o[status_col].astype(str).str.lower() != "cancelled"]
-    if o.empty:
+    keep = np.ones(len(orders), dtype=bool)
+    if status_col in orders.columns:  # the few distinct statuses are compared once, not every order's
+        code, names = pd.factorize(orders[status_col], use_na_sentinel=False)
+        keep = ~(pd.Index(names).astype(str).str.lower() == "cancelled")[code]
+    if not keep.any():
         raise InsufficientDataError("no orders left to build cohorts from",
                                     fix="check the analysis window and the order statuses")
-    month = pd.to_datetime(o[time_col]).to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    cust, _ = pd.factorize(o[customer_col].to_numpy())
+    month = pd.to_datetime(orders[time_col]).to_numpy(dtype="datetime64[ns]")[keep].astype("datetime64[M]").astype(np.int64)
+    cust, _ = pd.factorize(orders[customer_col])  # Arrow strings coded directly, no Python object per order
+    cust, _ = pd.factorize(cust[keep])  # 0..C-1 over the customers with an order kept
     return cust.astype(np.int64), month
 
 
@@ -52,14 +58,24 @@ def cohort_counts(orders: pd.DataFrame, *, customer_col: str = "customer_id",
     DataFrame indexed by cohort month start (Timestamp), columns offsets 0..K (int), values the
     number of cohort customers active at that offset; NaN where the month is after the data.
     """
-    cust, month = _prepare(orders, customer_col, time_col, status_col)
+    return _counts(*_prepare(orders, customer_col, time_col, status_col))
+
+
+def _counts(cust: np.ndarray, month: np.ndarray) -> pd.DataFrame:
+    """:func:`cohort_counts` from customer codes 0..C-1 and month numbers of the kept orders."""
     first = np.full(cust.max() + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, cust, month)
-    pairs = np.unique(cust * np.int64(1 << 20) + (month - first[cust]))  # (customer, offset) once
-    pc, off = pairs >> 20, pairs & ((1 << 20) - 1)
     c0, last = first.min(), month.max()
     n_c, n_k = int(last - c0 + 1), int(last - c0 + 1)
-    counts = np.bincount((first[pc] - c0) * n_k + off, minlength=n_c * n_k).reshape(n_c, n_k).astype(float)
+    if len(first) * n_k <= _DENSE_CELLS:  # customers x months as a 0/1 table: no sort of every order
+        active = np.zeros((len(first), n_k), dtype=bool)
+        active[cust, month - first[cust]] = True
+        cohort = first - c0
+        counts = np.stack([np.bincount(cohort, weights=active[:, k], minlength=n_c) for k in range(n_k)], axis=1)
+    else:
+        pairs = np.unique(cust * np.int64(1 << 20) + (month - first[cust]))  # (customer, offset) once
+        pc, off = pairs >> 20, pairs & ((1 << 20) - 1)
+        counts = np.bincount((first[pc] - c0) * n_k + off, minlength=n_c * n_k).reshape(n_c, n_k).astype(float)
     cohorts = np.arange(c0, last + 1)
     observable = (cohorts[:, None] + np.arange(n_k)[None, :]) <= last
     counts[~observable] = np.nan
@@ -74,7 +90,20 @@ def retention_matrix(orders: pd.DataFrame, max_offset: int | None = 12, **cols) 
     Same inputs as :func:`cohort_counts`. Returns the counts divided by the cohort size (offset
     0), columns limited to ``0..max_offset``; ``attrs["sizes"]`` holds the cohort sizes.
     """
-    counts = cohort_counts(orders, **cols)
+    return _matrix(cohort_counts(orders, **cols), max_offset)
+
+
+def retention_from_cube(cube: KpiCube, max_offset: int | None = 12) -> pd.DataFrame:
+    """:func:`retention_matrix` from a KPI cube (the same orders: cancelled ones left out), reusing
+    its customer codes instead of coding every order's customer id again."""
+    if len(cube.o_day) == 0:
+        raise InsufficientDataError("no orders left to build cohorts from",
+                                    fix="check the analysis window and the order statuses")
+    month = cube.o_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return _matrix(_counts(cube.o_cust, month), max_offset)
+
+
+def _matrix(counts: pd.DataFrame, max_offset: int | None) -> pd.DataFrame:
     if max_offset is not None:
         counts = counts.loc[:, counts.columns <= max_offset]
     mat = counts.div(counts[0], axis=0)

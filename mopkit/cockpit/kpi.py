@@ -19,6 +19,7 @@ definitions; Farris et al., *Marketing Metrics*, 2nd ed., 2010, for CTR/CPC/CPM/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,7 @@ import pandas as pd
 from ..data.orders import DEFINITIONS, INVALID_COST, sales_channel, valid_costs
 from ..errors import DataError
 from ..i18n import register, t
+from ..sorting import stable_argsort
 
 # metric -> (zh name, en name, zh formula, en formula, unit, inputs)
 # unit: money | count | ratio (a fraction shown as %) | multiple (x times) | number
@@ -103,6 +105,10 @@ _LABELS.update({
 })
 register(_LABELS)
 
+#: Canonical columns the cockpit reads (cube, cohorts, basket): a notebook reads only these.
+ORDER_COLUMNS = ["order_id", "customer_id", "order_time", "amount", "channel", "platform", "status", "refund_amount"]
+ITEM_COLUMNS = ["order_id", "quantity", "sku", "category", "product_name"]
+
 #: Metrics shown in the executive summary and on the dashboard cards, in order.
 HEADLINE_METRICS = ("gmv", "orders", "buyers", "aov", "roas", "refund_rate", "new_buyers", "m1_retention")
 _CURRENCY = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£"}
@@ -146,6 +152,32 @@ class KpiCube:
     ad_cost: np.ndarray
     has: dict[str, bool]
     notes: dict[str, int] = field(default_factory=dict)  # rows left out, by reason
+
+    @cached_property
+    def by_customer(self) -> np.ndarray:
+        """[O] order positions sorted by customer, then day (one sort, reused by every call)."""
+        return stable_argsort(self.o_cust)
+
+    @cached_property
+    def by_customer_channel(self) -> np.ndarray:
+        """[O] order positions sorted by customer, channel, then day."""
+        return stable_argsort(self.o_cust * np.int64(max(len(self.channels), 1)) + self.o_ch)
+
+    def periods(self, freq) -> np.ndarray:
+        """[O] period code of every order for ``freq`` ("D", "W", "M" cached; fixed bins computed)."""
+        if not isinstance(freq, str):
+            return _period_code(self.o_day, freq)
+        cache = self.__dict__.setdefault("_periods", {})
+        if freq not in cache:
+            cache[freq] = _period_code(self.o_day, freq)
+        return cache[freq]
+
+    def customer_runs(self, a: int, b: int, gmap: np.ndarray, by_channel: bool) -> np.ndarray:
+        """Positions of the orders in ``[a, b)`` whose channel ``gmap`` keeps (>= 0), sorted by
+        customer (and channel when ``by_channel``), then day: each (customer, group) is one run."""
+        perm = self.by_customer_channel if by_channel else self.by_customer
+        sel = perm if (a, b) == (0, len(perm)) else perm[(perm >= a) & (perm < b)]
+        return sel if (gmap >= 0).all() else sel[gmap[self.o_ch[sel]] >= 0]
 
     @property
     def n_customers(self) -> int:
@@ -205,40 +237,47 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         bad = [i for i, v in enumerate(st_names) if str(v).lower() == "cancelled"]
         keep = ~np.isin(st_codes, bad)
         notes["cancelled orders (excluded)"] = int((~keep).sum())
-    o = orders.loc[keep]
-    day = _daynum(o["order_time"], "orders", "order_time")
-    order = np.argsort(day, kind="stable")
+    # columns are read whole and the kept orders picked by position (no copy of the table)
+    kept = np.flatnonzero(keep)
+    day = _daynum(orders["order_time"], "orders", "order_time")[kept]
+    order = stable_argsort(day)
     day = day[order]
-    # traffic source when the export has one, else the platform the order was placed on
-    sold = sales_channel(o)
-    ch_raw = sold.to_numpy()[order]
-    by_platform = int((sold != (o["channel"].astype(str) if "channel" in o.columns else "unknown")).sum())
+    pick = kept[order]  # [O] table row of each order in the cube, day-sorted
+    # traffic source when the export has one, else the platform the order was placed on;
+    # coded once (a handful of names), never one Python string per order
+    sold = sales_channel(orders)
+    sold_code, sold_names = pd.factorize(sold, use_na_sentinel=False)
+    ch_raw = sold_code[pick]
+    other = (sold != (orders["channel"].astype(str) if "channel" in orders.columns else "unknown")).to_numpy(dtype=bool)
+    by_platform = int(other[kept].sum())
     if by_platform:
         notes["orders reported under their platform (no traffic source in the export)"] = by_platform
-    amt = pd.to_numeric(o["amount"], errors="coerce").to_numpy(float)[order]
+    amt = pd.to_numeric(orders["amount"], errors="coerce").to_numpy(float)[pick]
     if np.isnan(amt).any():
         raise DataError("orders.amount has non-numeric values", column="amount",
                         fix="load the table with mopkit's loader, which parses amounts")
-    has_ref = "refund_amount" in o.columns
-    ref = (pd.to_numeric(o["refund_amount"], errors="coerce").fillna(0).to_numpy(float)[order]
-           if has_ref else np.zeros(len(o)))
-    cust, _ = pd.factorize(o["customer_id"].to_numpy()[order])
+    has_ref = "refund_amount" in orders.columns
+    ref = (pd.to_numeric(orders["refund_amount"], errors="coerce").fillna(0).to_numpy(float)[pick]
+           if has_ref else np.zeros(len(pick)))
+    cust = pd.factorize(orders["customer_id"])[0][pick]  # codes of the Arrow strings (any numbering) ...
+    if len(kept) < len(orders):
+        cust = pd.factorize(cust)[0]  # ... made 0..C-1 over the customers with an order kept
     cust = cust.astype(np.int64)
     first_day = np.full(cust.max() + 1 if len(cust) else 0, np.iinfo(np.int64).max)
     np.minimum.at(first_day, cust, day)
 
     has_items = order_items is not None and len(order_items) > 0
-    units = np.full(len(o), np.nan)
+    units = np.full(len(pick), np.nan)
     if has_items:
         _need(order_items, "order_items", ["order_id", "quantity"])
         # hash both id columns together (no string sort, no per-row map): units per order code
-        ids = pd.concat([o["order_id"].astype(str), order_items["order_id"].astype(str)], ignore_index=True)
+        ids = pd.concat([orders["order_id"].astype(str), order_items["order_id"].astype(str)], ignore_index=True)
         codes, _ = pd.factorize(ids)
-        oc, ic = codes[: len(o)], codes[len(o):]
+        oc, ic = codes[: len(orders)], codes[len(orders):]
         q = pd.to_numeric(order_items["quantity"], errors="coerce").fillna(0).to_numpy(float)
         tot = np.bincount(ic, weights=q, minlength=codes.max() + 1)
         seen = np.bincount(ic, minlength=codes.max() + 1) > 0
-        units = np.where(seen[oc], tot[oc], np.nan)[order]
+        units = np.where(seen[oc], tot[oc], np.nan)[pick]
         notes["orders without order_items (left out of units per order)"] = int(np.isnan(units).sum())
 
     has_ads = ad_spend is not None and len(ad_spend) > 0
@@ -260,11 +299,12 @@ def prepare_cube(orders: pd.DataFrame, order_items: pd.DataFrame | None = None,
         ad_day, ad_ch_raw = np.zeros(0, np.int64), np.zeros(0, str)
         ad_cost = ad_imp = ad_clk = np.zeros(0)
         has_imp = has_clk = False
-    codes, uniq = pd.factorize(np.concatenate([ch_raw.astype(object), ad_ch_raw.astype(object)]))
-    rank = np.argsort(np.argsort(np.asarray(uniq, dtype=str)))  # codes in sorted-name order
-    channels = sorted(str(u) for u in uniq)
-    codes = rank[codes].astype(np.int16)
-    o_ch, ad_ch = codes[: len(ch_raw)], codes[len(ch_raw):]
+    ad_code, ad_names = pd.factorize(ad_ch_raw.astype(object))
+    names = np.concatenate([np.asarray(sold_names, dtype=object), np.asarray(ad_names, dtype=object)]).astype(str)
+    uniq, to_uniq = np.unique(names, return_inverse=True)  # codes in sorted-name order
+    channels = [str(u) for u in uniq]
+    o_ch = to_uniq[ch_raw].astype(np.int16)
+    ad_ch = to_uniq[len(sold_names) + ad_code].astype(np.int16)
     return KpiCube(
         channels=channels, o_day=day, o_ch=o_ch, o_cust=cust, o_amt=amt, o_ref=ref, o_units=units,
         first_day=first_day, ad_day=ad_day, ad_ch=ad_ch, ad_imp=ad_imp, ad_clk=ad_clk, ad_cost=ad_cost,
@@ -332,9 +372,8 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     g = gmap[cube.o_ch[a:b]]
     m = g >= 0
     g = g[m]
-    day = cube.o_day[a:b][m]
-    cust = cube.o_cust[a:b][m]
-    p = _period_code(day, freq) - p0
+    per = cube.periods(freq)
+    p = per[a:b][m] - p0
     idx = p * G + g
     n = P * G
     amt, ref, units = cube.o_amt[a:b][m], cube.o_ref[a:b][m], cube.o_units[a:b][m]
@@ -346,13 +385,12 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
     ok_u = ~np.isnan(units)
     out["units_per_order"] = _div(_bc(idx[ok_u], units[ok_u], n), _bc(idx[ok_u], None, n))
 
-    N = np.int64(max(cube.n_customers, 1))
     for name in _BUYER_METRICS | _LATER_METRICS:
         out[name] = nan()
     out["aov"] = _div(out["gmv"], out["orders"])
     out["refund_rate"] = _div(refund, out["gmv"])
     if need & _BUYER_METRICS:
-        _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need)
+        _buyers(out, cube, cube.customer_runs(a, b, gmap, by_channel), gmap, n, P, G, p0, freq, need)
 
     # ads
     a_m = (cube.ad_day >= lo) & (cube.ad_day <= hi)
@@ -377,19 +415,21 @@ def _grid(cube: KpiCube, lo: int, hi: int, chans: np.ndarray, freq, by_channel: 
         hb = np.searchsorted(cube.o_day, hi + 1)
         hg = gmap[cube.o_ch[:hb]]
         hm = hg >= 0
-        hday, hcust, hg = cube.o_day[:hb][hm], cube.o_cust[:hb][hm], hg[hm]
-        hp = np.clip(_period_code(hday, freq) - p0, 0, None)  # before the window -> first period
+        hg = hg[hm]
+        hp = np.clip(per[:hb][hm] - p0, 0, None)  # before the window -> first period
         hidx = hp * G + hg
         cum_net = np.cumsum(_bc(hidx, (cube.o_amt[:hb] - cube.o_ref[:hb])[hm], n).reshape(P, G), axis=0)
-        _, first = np.unique(hg.astype(np.int64) * N + hcust, return_index=True)  # day-sorted -> first
-        cum_b = np.cumsum(_bc(hidx[first], None, n).reshape(P, G), axis=0)
+        run = cube.customer_runs(0, hb, gmap, by_channel)  # first order of each (group, customer) run
+        first = run[_run_starts(cube.o_cust[run], gmap[cube.o_ch[run]])]
+        fidx = np.clip(per[first] - p0, 0, None) * G + gmap[cube.o_ch[first]]
+        cum_b = np.cumsum(_bc(fidx, None, n).reshape(P, G), axis=0)
         out["ltv"] = _div(cum_net, cum_b).ravel()
     else:
         out["ltv"] = np.full(n, float(ltv))
     out["ltv_cac"] = _div(out["ltv"], out["cac"])
 
     # shares against all channels (ignoring the channel filter)
-    tot_gmv = _bc(_period_code(cube.o_day[a:b], freq) - p0, cube.o_amt[a:b], P)
+    tot_gmv = _bc(per[a:b] - p0, cube.o_amt[a:b], P)
     tot_cost = _bc(_period_code(cube.ad_day[a_m], freq) - p0, cube.ad_cost[a_m], P)
     out["revenue_share"] = _div(out["gmv"].reshape(P, G), tot_gmv[:, None]).ravel()
     out["spend_share"] = _div(cost.reshape(P, G), tot_cost[:, None]).ravel()
@@ -401,11 +441,27 @@ _BUYER_METRICS = {"buyers", "new_buyers", "returning_buyers", "repurchase_rate",
 _LATER_METRICS = {"churn_rate", "m1_retention", "m3_retention"}
 
 
-def _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need):
-    """Distinct-buyer metrics from the unique (cell, customer) pairs (fills ``out``)."""
-    key = idx.astype(np.int64) * N + cust
-    ukey, cnt = np.unique(key, return_counts=True)
-    ucell, ucust = ukey // N, ukey % N
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Positions where any of ``keys`` changes from the previous element (and 0)."""
+    n = len(keys[0])
+    start = np.zeros(n, dtype=bool)
+    start[:1] = True
+    for k in keys:
+        start[1:] |= k[1:] != k[:-1]
+    return np.flatnonzero(start)
+
+
+def _buyers(out, cube, run, gmap, n, P, G, p0, freq, need):
+    """Distinct-buyer metrics from the (cell, customer) pairs (fills ``out``).
+
+    ``run``: the orders sorted by customer (and group), then day (:meth:`KpiCube.customer_runs`),
+    so each (cell, customer) pair is one run and a customer's pairs of one group follow each
+    other in period order: no sort per call."""
+    cust = cube.o_cust[run]
+    cell = (cube.periods(freq)[run] - p0) * G + gmap[cube.o_ch[run]]
+    pos = _run_starts(cust, cell)
+    ucell, ucust = cell[pos], cust[pos]
+    cnt = np.diff(np.append(pos, len(run)))
     out["buyers"] = _bc(ucell, None, n)
     upc = ucell // G
     first_p = _period_code(cube.first_day[ucust], freq) - p0
@@ -414,11 +470,12 @@ def _buyers(out, cube, idx, cust, N, n, P, G, p0, freq, need):
     out["returning_buyers"] = out["buyers"] - out["new_buyers"]
     out["repurchase_rate"] = _div(_bc(ucell[cnt >= 2], None, n), out["buyers"])
 
-    def _in_later(k):  # per cell: pairs also present k periods later (same group)
-        nxt = ukey + np.int64(k * G) * N
-        pos = np.searchsorted(ukey, nxt)
-        pos[pos >= len(ukey)] = 0
-        return (ukey[pos] == nxt) if len(ukey) else np.zeros(0, bool)
+    def _in_later(k):  # per pair: the same customer also buys (same group) k periods later
+        hit = np.zeros(len(ucell), dtype=bool)
+        for j in range(1, k + 1):  # periods strictly increase along a run: within k pairs
+            if j < len(ucell):
+                hit[:-j] |= (ucust[j:] == ucust[:-j]) & (ucell[j:] == ucell[:-j] + k * G)
+        return hit
 
     if not need & _LATER_METRICS:
         return
