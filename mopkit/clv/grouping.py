@@ -97,6 +97,7 @@ def _text_order(values) -> np.ndarray:
 
     tab = pa.table({"c": pa.array(values), "i": np.arange(len(values))})  # noqa: F841
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no progress widget in notebook kernels
     try:
         return np.asarray(con.sql("SELECT i FROM tab ORDER BY c").fetchnumpy()["i"], dtype=np.int64)
     finally:
@@ -125,6 +126,7 @@ def _hashed_codes(arr):
     import pyarrow as pa  # noqa: PLC0415
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no progress widget in notebook kernels
     try:
         tab = pa.table({"c": arr})  # noqa: F841 - read by DuckDB's replacement scan
         got = con.sql("SELECT hash(c) AS h, hash(reverse(c)) AS h2 FROM tab").fetchnumpy()
