@@ -586,3 +586,17 @@ def test_tracking_table_counts_repeat_days_like_a_plain_pandas_reference():
     assert list(got["date"]) == list(grid)
     assert got["actual"].tolist() == actual.tolist()
     np.testing.assert_allclose(got["model"], model, rtol=1e-12)
+
+
+def test_pareto_started_from_bgnbd_reaches_the_same_optimum(cdnow_cal):
+    from mopkit.clv.models import _start_from
+
+    bg = TransactionModel("bgnbd").fit(cdnow_cal)
+    start = _start_from("pareto_nbd", {"bgnbd": bg})
+    assert start == {"r": bg.params_["r"], "alpha": bg.params_["alpha"], "s": 1.0, "beta": bg.params_["alpha"]}
+    assert _start_from("mbgnbd", {"bgnbd": bg}) is None and _start_from("pareto_nbd", {}) is None
+    cold = TransactionModel("pareto_nbd").fit(cdnow_cal)
+    warm = TransactionModel("pareto_nbd").fit(cdnow_cal, start=start)
+    for k in cold.params_:
+        assert warm.params_[k] == pytest.approx(cold.params_[k], rel=1e-3), k
+    assert warm.loglik_ == pytest.approx(cold.loglik_, abs=1e-4)
