@@ -35,6 +35,11 @@ REQUIRES = {"attribution": [("touchpoints", "paths")], "budget": [("ad_spend",)]
 #: inputs that are part of the run have finished; the others run side by side (``jobs``).
 AFTER = {"dashboard": ("rfm_clv", "forecast", "attribution", "budget"), "triggers": ("rfm_clv",),
          "budget": ("attribution",), "business_case": ("rfm_clv", "attribution", "triggers", "budget")}
+#: Notebooks whose kernel alone holds about half of what a big client may use, and the client
+#: size from which they run with no other notebook beside them. Attribution joins every touch to
+#: every order: ~6 GB at 10M orders and 15M touches, where the other kernels peak at 3-3.6 GB; side
+#: by side with one of them the run would pass 8 GB. Below the size, side by side as usual.
+ALONE = {"attribution": 3_000_000}  # orders + touchpoints rows
 #: Parameters every notebook takes from the runner rather than the config.
 RUNNER_PARAMS = ("run_dir", "lang")
 
@@ -200,7 +205,7 @@ def run_client(
     present = {p.stem for p in (run_dir / DATA_DIR).glob("*.parquet")}
     jobs = max(1, jobs or os.cpu_count() or 1)
     with _threads_per_kernel(max(1, (os.cpu_count() or 1) // jobs)):
-        done = _run_notebooks(nbs, lambda nb: _one(nb, config, run_dir, present), jobs, say)
+        done = _run_notebooks(nbs, lambda nb: _one(nb, config, run_dir, present), jobs, say, _alone(nbs, run_dir))
     result.notebooks = [done[nb] for nb in nbs]
     if report:
         say("building HTML pages and the PDF report …")
@@ -243,28 +248,48 @@ def _one(nb: Path, config: ClientConfig, run_dir: Path, present: set[str]) -> No
 
 
 def _run_notebooks(nbs: list[Path], execute: Callable[[Path], NotebookResult], jobs: int,
-                   say: Callable[[str], None]) -> dict[Path, NotebookResult]:
+                   say: Callable[[str], None], alone: set[Path] = frozenset()) -> dict[Path, NotebookResult]:
     """Execute ``nbs`` with at most ``jobs`` at a time, each after the notebooks it reads
-    (:data:`AFTER`) among ``nbs``; in notebook order otherwise. Threads suffice: each notebook's
-    work happens in its own kernel process, the thread only waits on it."""
+    (:data:`AFTER`) among ``nbs``; in notebook order otherwise. A notebook in ``alone`` runs with
+    no other beside it: once it is ready, no other starts until it has run. Threads suffice:
+    each notebook's work happens in its own kernel process, the thread only waits on it."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     keys = {nb: notebook_key(nb) for nb in nbs}
     position = {nb: i for i, nb in enumerate(nbs, 1)}
     needs = {nb: {o for o in nbs if keys[o] in AFTER.get(keys[nb], ())} for nb in nbs}
     waiting, running, done = list(nbs), {}, {}
+
+    def start(nb: Path) -> None:
+        waiting.remove(nb)
+        say(f"[{position[nb]}/{len(nbs)}] {nb.stem} …")
+        running[pool.submit(execute, nb)] = nb
+
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         while waiting or running:
-            for nb in [nb for nb in waiting if needs[nb] <= done.keys()][: max(0, jobs - len(running))]:
-                waiting.remove(nb)
-                say(f"[{position[nb]}/{len(nbs)}] {nb.stem} …")
-                running[pool.submit(execute, nb)] = nb
+            ready = [nb for nb in waiting if needs[nb] <= done.keys()]
+            solo = next((nb for nb in ready if nb in alone), None)
+            if solo is not None:  # drain, then run it by itself
+                if not running:
+                    start(solo)
+            elif not any(nb in alone for nb in running.values()):
+                for nb in ready[: max(0, jobs - len(running))]:
+                    start(nb)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in finished:
                 nb = running.pop(fut)
                 done[nb] = fut.result()
                 say(f"[{position[nb]}/{len(nbs)}] {done[nb].line()}")
     return done
+
+
+def _alone(nbs: list[Path], run_dir: Path) -> set[Path]:
+    """The notebooks of :data:`ALONE` that this client's size makes run by themselves."""
+    import pyarrow.parquet as pq
+
+    rows = sum(pq.read_metadata(p).num_rows for p in (run_dir / DATA_DIR).glob("*.parquet")
+               if p.stem in ("orders", "touchpoints"))
+    return {nb for nb in nbs if rows >= ALONE.get(notebook_key(nb), float("inf"))}
 
 
 def _finish_manifest(run_dir: Path, result: RunResult) -> None:

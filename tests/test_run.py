@@ -265,3 +265,36 @@ def test_notebooks_run_side_by_side_and_wait_for_the_outputs_they_read():
     with pytest.raises(threading.BrokenBarrierError):  # one at a time: 01 waits for 02 in vain
         one = threading.Barrier(2, timeout=0.5)
         _run_notebooks(nbs[:2], lambda nb: one.wait() and NotebookResult(nb.stem, "ok"), 1, lambda m: None)
+
+
+def test_a_notebook_marked_alone_runs_with_no_other_beside_it(tmp_path):
+    import threading
+    import time
+
+    from mopkit.run import ALONE, NotebookResult, _alone, _run_notebooks
+
+    nbs = [Path(n) for n in ("00_data_health.ipynb", "01_rfm_clv.ipynb", "03_attribution.ipynb", "06_propensity.ipynb")]
+    live, overlap, lock = set(), [], threading.Lock()
+
+    def execute(nb: Path) -> NotebookResult:
+        with lock:
+            live.add(nb.stem)
+            overlap.append(set(live))
+        time.sleep(0.05)
+        with lock:
+            live.discard(nb.stem)
+        return NotebookResult(nb.stem, "ok")
+
+    done = _run_notebooks(nbs, execute, 2, lambda m: None, alone={nbs[2]})
+    assert len(done) == 4
+    assert all(s == {"03_attribution"} for s in overlap if "03_attribution" in s)  # nobody beside it
+    assert any(len(s) == 2 for s in overlap)  # the others did run side by side
+    # which notebooks run alone depends on the client's size (orders + touchpoints rows)
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"x": range(10)}).to_parquet(tmp_path / "data" / "orders.parquet")
+    assert _alone(nbs, tmp_path) == set()
+    ALONE["data_health"] = 10
+    try:
+        assert _alone(nbs, tmp_path) == {nbs[0]}
+    finally:
+        del ALONE["data_health"]
