@@ -47,3 +47,15 @@ def test_lists_carry_ids_only(cust):
         assert "phone" not in df.columns and df["customer_id"].notna().all()
     with pytest.raises(ConfigError, match="winback"):
         build_audiences(cust, names=("spam",))
+
+
+def test_overview_names_the_file_a_person_gets():
+    # a list past XLSX_MAX_ROWS is written as CSV only (RunContext.write_list): the overview says so
+    from mopkit.clv.audiences import audience_overview
+    from mopkit.layout import XLSX_MAX_ROWS
+
+    small = pd.DataFrame({"total_spend": [1.0, 2.0]})
+    big = pd.DataFrame({"total_spend": np.ones(XLSX_MAX_ROWS + 1)})
+    ov = audience_overview({"winback": small, "top_tiers": big}, lang="en")
+    files = ov[[c for c in ov.columns if "File" in c or "文件" in c][0]].tolist()
+    assert files == ["audiences/winback.xlsx", "audiences/top_tiers.csv"]

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..registry import lookup
 from ..i18n import register, t
+from ..layout import XLSX_MAX_ROWS
 
 LABELS = {
     "aud.col.audience": {"zh": "名单", "en": "List"},
@@ -114,7 +115,9 @@ def build_audiences(cust: pd.DataFrame, names=tuple(AUDIENCES), **kw) -> dict[st
 def audience_overview(audiences: dict[str, pd.DataFrame], lang: str = "zh", currency: str = "CNY") -> pd.DataFrame:
     """One row per list for display: its name, size and its customers' total spend to date (with
     the currency), headers in ``lang``."""
-    rows = [{t("aud.col.audience", lang): t(f"aud.{k}", lang), t("aud.col.file", lang): f"audiences/{k}.xlsx",
+    rows = [{t("aud.col.audience", lang): t(f"aud.{k}", lang),
+             # the workbook a person opens, or the CSV alone past its size (RunContext.write_list)
+             t("aud.col.file", lang): f"audiences/{k}.{'xlsx' if len(v) <= XLSX_MAX_ROWS else 'csv'}",
              t("aud.col.customers", lang): f"{len(v):,}",
              t("aud.col.spend", lang, cur=currency): f"{float(v['total_spend'].sum()):,.0f}"}
             for k, v in audiences.items()]
