@@ -28,6 +28,7 @@ def make_clients(root: Path, n: int, customers: int) -> list[Path]:
         write_sample_files(generate_sample_merchant(seed=100 + i, n_customers=customers), folder)
         cfg = yaml.safe_load((folder / "client.yaml").read_text(encoding="utf-8"))
         cfg["client"] = {"name": f"店铺{i:02d}", "slug": f"shop{i:02d}"}
+        cfg["salt"] = f"bench-batch-salt-{i}"  # a client of its own needs its own secret salt (synthetic data here)
         (folder / "client.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return find_configs([], root)
 
@@ -51,6 +52,9 @@ def main() -> None:
         par = run_batch(configs, Path(tmp) / "runs_par", jobs=a.jobs, only=only, progress=None)
         print(f"mopkit batch -j {a.jobs}: {par.wall_seconds:.1f} s, {len(par.failed)} failed; load {os.getloadavg()[0]:.1f}")
         print(f"speed-up: {seq.wall_seconds / par.wall_seconds:.2f}x (ideal on {a.jobs} free cores: {a.jobs}x)")
+        for res in (seq, par):
+            if res.failed:  # a benchmark of failing runs measures nothing
+                raise SystemExit(f"{len(res.failed)} clients failed, e.g.: {res.failed[0]}")
 
 
 if __name__ == "__main__":
