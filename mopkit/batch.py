@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import ConfigError, MopkitError
-from .layout import THREAD_VARS  # a local batch of `jobs` runs gives each run cores // jobs threads; Dask's nanny sets 1
+from .layout import thread_limits  # a local batch of `jobs` runs gives each run cores // jobs threads; Dask's nanny sets 1
 
 LOG_TAIL_LINES = 12
 
@@ -156,8 +156,7 @@ def run_one(job: ClientJob) -> dict:
         with open(log, "w", encoding="utf-8") as out:
             env = {**os.environ, "PYTHONUNBUFFERED": "1"}
             if job.threads:  # runs side by side share the cores instead of each using them all
-                for var in THREAD_VARS:
-                    env.setdefault(var, str(job.threads))
+                env.update(thread_limits(job.threads, env))
             # same process group as the batch: Ctrl-C stops the runs too
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
             try:

@@ -58,6 +58,12 @@ def read_findings(run_dir: str | Path) -> list[dict]:
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def thread_limits(n: int, env) -> dict[str, str]:
+    """The :data:`THREAD_VARS` to set so that processes started with ``env`` use ``n`` threads:
+    those not set in ``env`` already (a user's own setting wins)."""
+    return {v: str(n) for v in THREAD_VARS if v not in env}
+
+
 def notebook_key(path: str | Path) -> str:
     """``01_rfm_clv.ipynb`` -> ``rfm_clv``: the key of its parameters under ``notebooks:``."""
     stem = Path(path).stem

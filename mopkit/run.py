@@ -24,7 +24,7 @@ from typing import Callable
 
 from .config import ClientConfig, load_config
 from .errors import ConfigError, RunError
-from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, THREAD_VARS, notebook_key, write_json
+from .layout import DATA_DIR, OUTPUTS_DIR, REPO_ROOT, notebook_key, thread_limits, write_json
 from .prepare import prepare_run, sample_config_path  # noqa: F401  (re-exported: mopkit.run.prepare_run)
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -224,17 +224,13 @@ def run_client(
 def _threads_per_kernel(n: int):
     """Kernels started inside inherit BLAS/OpenMP/torch thread counts of ``n`` (cores shared by
     notebooks running side by side), unless the variables are set already; restored on exit."""
-    saved = {v: os.environ.get(v) for v in THREAD_VARS}
-    for v in THREAD_VARS:
-        os.environ.setdefault(v, str(n))
+    added = thread_limits(n, os.environ)
+    os.environ.update(added)
     try:
         yield
     finally:
-        for v, old in saved.items():
-            if old is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = old
+        for v in added:
+            os.environ.pop(v, None)
 
 
 def _one(nb: Path, config: ClientConfig, run_dir: Path, present: set[str]) -> NotebookResult:

@@ -40,10 +40,10 @@ def tracking_table(res, transactions: pd.DataFrame, *, customer_col="customer_id
     c, d = key // span, key % span + d0  # one row per customer and purchase day
     first = np.full(int(c.max()) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, c, d)
-    cohort = first[c] <= cal_end.to_datetime64().astype("datetime64[D]").astype(np.int64)
-    c, d = c[cohort], d[cohort]
+    born = first <= cal_end.to_datetime64().astype("datetime64[D]").astype(np.int64)  # per customer code
+    c, d = c[born[c]], d[born[c]]
     rep = d[d > first[c]]
-    births_day = first[first <= cal_end.to_datetime64().astype("datetime64[D]").astype(np.int64)]  # one per cohort customer
+    births_day = first[born]  # one per cohort customer
     t0 = int(births_day.min())
     grid = pd.date_range(pd.Timestamp(np.datetime64(t0, "D")), res.observation_end, freq=f"{step_days}D")
     grid_day = grid.to_numpy().astype("datetime64[D]").astype(np.int64)
